@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** Application settings: config/geointel.yaml, overridden by GEOINTEL_* variables (see config/env.example). */
+export const AppSchema = z
+  .object({
+    profile: z.enum(['development', 'production']).default('development').describe('GEOINTEL_PROFILE'),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .optional()
+          .describe('REDIS_URL; unset: `geointel run` supervises its own redis-server'),
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/)
+          .default('geointel'),
+        dataDir: z.string().default('./data/redis'),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
+        host: z.string().default('0.0.0.0'),
+      })
+      .strict()
+      .prefault({}),
+    fetch: z
+      .object({
+        contact: z.string().default('https://github.com/geointel/geointel'),
+        connectTimeoutMs: z.coerce.number().int().positive().default(10_000),
+        headersTimeoutMs: z.coerce.number().int().positive().default(15_000),
+        idleTimeoutMs: z.coerce.number().int().positive().default(15_000),
+        totalTimeoutMs: z.coerce.number().int().positive().default(30_000),
+        maxBodyBytes: z.coerce
+          .number()
+          .int()
+          .positive()
+          .default(15 * 1024 * 1024),
+        maxRedirects: z.coerce.number().int().min(0).max(20).default(5),
+        allowPrivate: z
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(/[,\s]+/)
+                    .map((s) => s.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(z.string()),
+          )
+          .default([])
+          .describe('GEOINTEL_FETCH_ALLOW_PRIVATE: CIDRs the fetcher may reach although private/loopback'),
+        perHostConcurrency: z.coerce.number().int().positive().default(2),
+        perHostDelayMs: z.coerce.number().int().min(0).default(1000),
+        robots: z.coerce.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        maxItemAgeDays: z.coerce.number().positive().default(30),
+        maxItemsPerDocument: z.coerce.number().int().positive().default(1000),
+        futureToleranceHours: z.coerce.number().positive().default(48),
+        summaryMaxChars: z.coerce.number().int().positive().default(600),
+      })
+      .strict()
+      .prefault({}),
+    digest: z
+      .object({
+        timeZone: z.string().default('Asia/Shanghai'),
+        cutoffHour: z.coerce.number().int().min(0).max(23).default(7),
+        perSection: z.coerce.number().int().positive().default(10),
+        titleZh: z.string().default('地学快讯'),
+        titleEn: z.string().default('Geoscience Express'),
+        sendAt: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/)
+          .default('07:30'),
+      })
+      .strict()
+      .prefault({}),
+    smtp: z
+      .object({
+        host: z.string().optional(),
+        port: z.coerce.number().int().positive().default(587),
+        secure: z.coerce.boolean().default(false),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        from: z.string().default('geointel@localhost'),
+        to: z
+          .preprocess(
+            (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+            z.array(z.string()),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    retention: z
+      .object({
+        streamMaxLen: z.coerce.number().int().positive().default(10_000),
+        recordDays: z.coerce.number().int().positive().default(90),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof AppSchema>;
