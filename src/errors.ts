@@ -27,6 +27,8 @@ const TABLE: Record<string, RetryDecision> = {
   EMPTY_RESPONSE: 'backoff',
   TLS_ERROR: 'backoff',
   ROBOTS_DISALLOWED: 'permanent',
+  /** Our own per-host politeness limit had no slot before the fetch deadline; carries retryAfterMs. */
+  HOST_BUSY: 'after',
   // parse
   PARSE_ERROR: 'permanent',
   NOT_A_FEED: 'permanent',

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/** Booleans from YAML or env: `true/false`, `1/0`, `yes/no`, `on/off` (z.coerce.boolean would read "false" as true). */
+const Bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean());
+
 /** Application settings: config/geointel.yaml, overridden by GEOINTEL_* variables (see config/env.example). */
 export const AppSchema = z
   .object({
@@ -54,7 +63,7 @@ export const AppSchema = z
           .describe('GEOINTEL_FETCH_ALLOW_PRIVATE: CIDRs the fetcher may reach although private/loopback'),
         perHostConcurrency: z.coerce.number().int().positive().default(2),
         perHostDelayMs: z.coerce.number().int().min(0).default(1000),
-        robots: z.coerce.boolean().default(true),
+        robots: Bool.default(true),
       })
       .strict()
       .prefault({}),
@@ -85,7 +94,7 @@ export const AppSchema = z
       .object({
         host: z.string().optional(),
         port: z.coerce.number().int().positive().default(587),
-        secure: z.coerce.boolean().default(false),
+        secure: Bool.default(false),
         user: z.string().optional(),
         password: z.string().optional(),
         from: z.string().default('geointel@localhost'),

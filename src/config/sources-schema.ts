@@ -31,6 +31,8 @@ export const SourceSchema = z
     url: z.string().url(),
     kind: z.enum(['rss', 'atom', 'rdf', 'json', 'geojson', 'html', 'auto']).default('auto'),
     language: z.string().min(2).max(3).optional(),
+    /** IANA time zone of the publisher: the citation date is the publication date in this zone. Default UTC. */
+    timeZone: z.string().default('UTC'),
     pollEvery: Duration.default('1h'),
     enabled: z.boolean().default(true),
     /** Relays republish other organisations' releases (ScienceDaily, Phys.org, EurekAlert). */

@@ -1,11 +1,75 @@
-import type { Command } from '../command.js';
+/** `geointel dedupe`: JSON Lines items on stdin → one story assignment per line, same order. */
+import { loadConfig } from '../../config/load.js';
+import { dedupeItems } from '../../pipeline/dedupe/index.js';
+import type { GeoInfo, Item } from '../../pipeline/types.js';
+import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
+
+const HELP = `Usage: geointel dedupe [--threshold N] < items.jsonl
+
+Reads JSON Lines items (CONTRACTS.md "Item"; optional guid, doi, eventIds, geo) on stdin and prints one
+{"id","storyId","duplicateOf","canonicalId","similarity"} per item, in input order. Items of one story share
+storyId; duplicateOf is the story's first item; canonicalId is the originating organisation's item when a relay
+(registry relay: true) carries its release. A missing id is the 0-based line number. Bad lines are reported on
+stderr with their line number and skipped; the exit code is then 1.
+
+Options:
+  --threshold N   near-duplicate title similarity threshold, 0..1 (default 0.55; docs/dedupe.md)
+`;
 
 export const command: Command = {
   name: 'dedupe',
-  summary: 'dedupe',
-  help: 'Usage: geointel dedupe (in progress in this change)',
-  async run(_args, io) {
-    io.stderr.write('geointel dedupe: arriving in this change\n');
-    return 1;
+  summary: 'JSON Lines items on stdin → one story assignment per line',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseFlags(args, { threshold: { type: 'string' } }, false);
+    const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+    if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
+      io.stderr.write(`geointel dedupe: --threshold must be a number in (0, 1], got "${values.threshold}"\n`);
+      return 2;
+    }
+    const config = loadConfig({ env: io.env });
+    const relaySources = config.sources.filter((s) => s.relay).map((s) => s.id);
+    const items: Item[] = [];
+    let bad = 0;
+    let n = 0;
+    for await (const line of readLines(io.stdin)) {
+      const index = n++;
+      if (line.trim() === '') continue;
+      const parsed = parseItemLine(line, index);
+      if ('error' in parsed) {
+        bad++;
+        reportLine(io, { code: 'INPUT_INVALID', line: index + 1, message: `line ${index + 1}: ${parsed.error}` });
+        continue;
+      }
+      items.push(parsed.item);
+    }
+    for (const a of dedupeItems(items, { threshold, relaySources })) writeJsonLine(io.stdout, a);
+    return bad > 0 ? 1 : 0;
   },
 };
+
+const STRINGS = ['summary', 'content', 'url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as const;
+
+/** Parses one JSON Lines item (CONTRACTS.md "Item"), dropping wrong-typed optional fields; `index` is the 0-based line number used as the id when none is given. */
+export function parseItemLine(line: string, index: number): { item: Item } | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    return { error: `not JSON (${(err as Error).message})` };
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
+  const o = v as Record<string, unknown>;
+  if (typeof o.title !== 'string' || o.title.trim() === '') return { error: 'no title' };
+  const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : String(index);
+  const item: Item = { id, title: o.title };
+  for (const k of STRINGS) if (typeof o[k] === 'string') item[k] = o[k] as string;
+  if (Array.isArray(o.eventIds)) item.eventIds = o.eventIds.filter((e): e is string => typeof e === 'string');
+  const g = o.geo as Partial<GeoInfo> | undefined;
+  if (g && typeof g === 'object' && Number.isFinite(g.lat) && Number.isFinite(g.lon)) {
+    item.geo = { lat: g.lat!, lon: g.lon! };
+    if (Number.isFinite(g.magnitude)) item.geo.magnitude = g.magnitude;
+    if (Number.isFinite(g.depthKm)) item.geo.depthKm = g.depthKm;
+  }
+  return { item };
+}

@@ -1,11 +1,127 @@
-import type { Command } from '../command.js';
+/** `geointel digest`: render the daily bulletin from a file of digest records (store-backed: queue runtime). */
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/load.js';
+import { buildDigest, renderDigest } from '../../pipeline/digest/index.js';
+import type { DigestRecord } from '../../pipeline/types.js';
+import { type Command, parseFlags, reportLine } from '../command.js';
+
+const HELP = `Usage: geointel digest --from FILE.jsonl [--date YYYY-MM-DD] [--format md|html|json] [--lang zh|en]
+                       [--issue N]
+
+Renders the bulletin 地学快讯 / Geoscience Express from digest records (geointel.record/1, one JSON object a line,
+as printed by \`geointel ingest\`). With --date, day D covers stories published (else fetched) in
+[D−1 07:00, D 07:00) of digest.timeZone (config/geointel.yaml; default Asia/Shanghai); without it every record
+of the file is used. Relevant records only, one per story, in its primary topic's section, best score first,
+at most digest.perSection per section, numbered continuously.
+
+Options:
+  --from FILE     JSON Lines digest records (required for now: store-backed digests come with the queue runtime)
+  --date D        the day, YYYY-MM-DD
+  --format F      md (default), html or json (the structured edition)
+  --lang L        zh (default) or en: headings, section names, dates and citations; zh uses titleZh/summaryZh
+                  when an editor set them (no machine translation)
+  --issue N       issue number (default: day of the year of D)
+Bad lines of the file are reported on stderr with their line number and skipped; the exit code is then 1.
+`;
+
+const FORMATS = ['md', 'html', 'json'] as const;
+const LANGS = ['zh', 'en'] as const;
+
+function usage(io: { stderr: NodeJS.WritableStream }, message: string): number {
+  io.stderr.write(`geointel digest: ${message}\n`);
+  return 2;
+}
 
 export const command: Command = {
   name: 'digest',
-  summary: 'digest',
-  help: 'Usage: geointel digest (in progress in this change)',
-  async run(_args, io) {
-    io.stderr.write('geointel digest: arriving in this change\n');
-    return 1;
+  summary: 'render the daily digest (Markdown, HTML or JSON; zh or en)',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseFlags(
+      args,
+      {
+        from: { type: 'string' },
+        date: { type: 'string' },
+        format: { type: 'string', default: 'md' },
+        lang: { type: 'string', default: 'zh' },
+        issue: { type: 'string' },
+      },
+      false,
+    );
+    const format = values.format as (typeof FORMATS)[number];
+    const lang = values.lang as (typeof LANGS)[number];
+    if (!FORMATS.includes(format)) return usage(io, `--format must be md, html or json, got "${format}"`);
+    if (!LANGS.includes(lang)) return usage(io, `--lang must be zh or en, got "${lang}"`);
+    if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
+      return usage(io, `--date must be YYYY-MM-DD, got "${values.date}"`);
+    }
+    const issue = values.issue === undefined ? undefined : Number(values.issue);
+    if (issue !== undefined && !(Number.isInteger(issue) && issue > 0)) {
+      return usage(io, `--issue must be a positive integer, got "${values.issue}"`);
+    }
+    if (values.from === undefined) {
+      return usage(
+        io,
+        values.date === undefined
+          ? '--from FILE.jsonl is required (or --date with the store, which arrives with the queue runtime)'
+          : 'digests from the store (--date without --from) arrive with the queue runtime; use --from FILE.jsonl',
+      );
+    }
+    const config = loadConfig({ env: io.env });
+    let text: string;
+    try {
+      text = await readFile(values.from, 'utf8');
+    } catch (err) {
+      return usage(io, `cannot read ${values.from}: ${(err as Error).message}`);
+    }
+    const { records, bad } = readRecords(text, values.from, io);
+    const d = config.app.digest;
+    let digest: ReturnType<typeof buildDigest>;
+    try {
+      digest = buildDigest(records, {
+        date: values.date,
+        timeZone: d.timeZone,
+        cutoffHour: d.cutoffHour,
+        perSection: d.perSection,
+        topics: config.topics.topics,
+        issue,
+      });
+    } catch (err) {
+      return usage(io, (err as Error).message);
+    }
+    const title = lang === 'zh' ? d.titleZh : d.titleEn;
+    io.stdout.write(renderDigest(digest, { format, lang, title }));
+    return bad > 0 ? 1 : 0;
   },
 };
+
+function readRecords(text: string, file: string, io: Parameters<typeof reportLine>[0]) {
+  const records: DigestRecord[] = [];
+  let bad = 0;
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const problem = (message: string) => {
+      bad++;
+      reportLine(io, { code: 'INPUT_INVALID', file, line: i + 1, message: `${file}:${i + 1}: ${message}` });
+    };
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      return problem(`not JSON (${(err as Error).message})`);
+    }
+    const r = v as Partial<DigestRecord> | null;
+    if (!r || typeof r !== 'object' || r.schema !== 'geointel.record/1') {
+      return problem('not a geointel.record/1 record');
+    }
+    const missing: string[] = (['id', 'storyId', 'title', 'fetchedAt'] as const).filter(
+      (k) => typeof r[k] !== 'string',
+    );
+    if (typeof r.citation?.zh !== 'string' || typeof r.citation?.en !== 'string') missing.push('citation');
+    if (!Array.isArray(r.topics)) missing.push('topics');
+    if (!r.source || typeof r.source !== 'object') missing.push('source');
+    if (missing.length) return problem(`missing or invalid field(s): ${missing.join(', ')}`);
+    records.push({ summary: '', url: '', duplicates: [], ...r } as DigestRecord);
+  });
+  return { records, bad };
+}

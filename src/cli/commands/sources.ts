@@ -1,11 +1,82 @@
-import type { Command } from '../command.js';
+import { loadConfig } from '../../config/load.js';
+import type { SourceEntry } from '../../config/sources-schema.js';
+import { GeoError } from '../../errors.js';
+import { type Command, type CommandIO, parseFlags, writeJsonLine } from '../command.js';
+import { checkSource } from '../source-check.js';
+
+const HELP = `Usage:
+  geointel sources list [--json]
+  geointel sources check [ID] [--allow-private] [--json]
+
+list    the source registry (config/sources.yaml). --json prints an array of the registry entries, each
+        with a "health" field (null until the queue runtime has polled the source).
+check   fetches each enabled source (or only ID) once through the hardened fetcher, parses it and reports
+        items found, errors and timings, one line per source. Exit 1 when any source failed.
+        --allow-private lets this run reach private and loopback addresses (as GEOINTEL_FETCH_ALLOW_PRIVATE).
+`;
+
+function listText(sources: readonly SourceEntry[]): string {
+  const rows = sources.map((s) => [
+    s.id,
+    s.enabled ? 'on' : 'off',
+    s.kind,
+    s.language ?? '-',
+    s.pollEvery,
+    s.confidence ?? '-',
+    s.url,
+  ]);
+  const head = ['ID', 'ENABLED', 'KIND', 'LANG', 'EVERY', 'CONF', 'URL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[fmt(head), ...rows.map(fmt)].join('\n')}\n`;
+}
+
+async function runCheck(ids: string[], allowPrivate: boolean, json: boolean, io: CommandIO): Promise<number> {
+  const cfg = loadConfig({ env: io.env });
+  const targets = ids.length
+    ? ids.map((id) => {
+        const s = cfg.sources.find((x) => x.id === id);
+        if (!s) throw new GeoError('USAGE', `no source "${id}" in ${cfg.dir}/sources.yaml`);
+        return s;
+      })
+    : cfg.sources.filter((s) => s.enabled);
+  let failed = 0;
+  for (const source of targets) {
+    const report = await checkSource(source, cfg, { allowPrivate });
+    if (!report.ok) failed++;
+    if (json) writeJsonLine(io.stdout, report);
+    else
+      io.stdout.write(
+        report.ok
+          ? `ok    ${source.id}: ${report.items} items (${report.format}, ${report.encoding}) in ${report.ms} ms\n`
+          : `FAIL  ${source.id}: ${report.error?.code} ${report.error?.message} (${report.ms} ms)\n`,
+      );
+  }
+  return failed > 0 ? 1 : 0;
+}
 
 export const command: Command = {
   name: 'sources',
-  summary: 'sources',
-  help: 'Usage: geointel sources (in progress in this change)',
-  async run(_args, io) {
-    io.stderr.write('geointel sources: arriving in this change\n');
-    return 1;
+  summary: 'list the source registry or check a source once',
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(args, {
+      json: { type: 'boolean' },
+      'allow-private': { type: 'boolean' },
+    });
+    const [sub, ...rest] = positionals;
+    if (sub === 'list') {
+      if (rest.length) throw new GeoError('USAGE', `unexpected argument "${rest[0]}"`);
+      const cfg = loadConfig({ env: io.env });
+      if (values.json) io.stdout.write(`${JSON.stringify(cfg.sources.map((s) => ({ ...s, health: null })), null, 2)}\n`);
+      else io.stdout.write(listText(cfg.sources));
+      return 0;
+    }
+    if (sub === 'check') return runCheck(rest, Boolean(values['allow-private']), Boolean(values.json), io);
+    throw new GeoError('USAGE', sub ? `unknown subcommand "${sub}"` : 'expected "list" or "check"');
   },
 };

@@ -1,0 +1,13 @@
+/** The classify stage: topic classification, relevance, event rules and tags. */
+export {
+  type ClassifyOptions,
+  classifyItem,
+  classifyItemDetailed,
+  type DetailedClassification,
+  type Explanation,
+  type TermEvidence,
+} from './classify-item.js';
+export { decideEvent, type EventDecision, type EventFacts, isEventItem, readEventFacts } from './events.js';
+export { foldWord, LexiconMatcher, type Match, type TermSpec, tokenize } from './matcher.js';
+export { compileTaxonomy, OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
+export { compileTagger, type DetailedTags, type Tagger, tagItem, tagItemDetailed } from '../tags.js';

@@ -1,0 +1,198 @@
+/**
+ * A compiled multi-lexicon matcher, built once and shared by topics, events and tags.
+ *
+ * Latin, Cyrillic and Greek text is matched on whole words: text is lower-cased, stripped of diacritics
+ * and split on anything that is not a letter or digit; a term is a sequence of such words, where a word
+ * ending in `*` matches any word starting with it (at least 3 letters), and a term starting with `=` is
+ * matched case-sensitively ("=US", "=REY"). Chinese and Japanese are matched without segmentation, as
+ * substrings of runs of CJK characters. Both scans take the longest term at each position and continue
+ * after it (leftmost-longest), so a longer term ("china clay", "印度洋", "地铁") hides the shorter terms
+ * inside it: that is how blocker terms with no payload suppress false positives.
+ */
+
+/** One term as written in configuration, with what it means. */
+export interface TermSpec<P> {
+  /** The term as written (used as evidence). */
+  term: string;
+  /** ISO 639-1 language the term belongs to. */
+  lang: string;
+  payload: P;
+}
+
+/** A match in a text. */
+export interface Match<P> {
+  term: string;
+  lang: string;
+  payloads: readonly P[];
+  /** Token index (word scripts) or character index (CJK). */
+  at: number;
+}
+
+interface Entry<P> {
+  /** Remaining words after the first, each exact or prefix. */
+  rest: Array<{ word: string; prefix: boolean }>;
+  caseSensitive: string[] | null;
+  term: string;
+  lang: string;
+  payloads: P[];
+}
+
+const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const MIN_PREFIX = 3;
+
+/** Lower-case, strip diacritics (é → e, ø stays ø), unify apostrophes. */
+export function foldWord(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/ß/g, 'ss');
+}
+
+const SPLIT = /[^\p{L}\p{N}]+/u;
+
+/** Splits text into original and folded word tokens (CJK runs are left to the CJK scan). */
+export function tokenize(text: string): { orig: string[]; folded: string[] } {
+  const orig = text.split(SPLIT).filter((w) => w.length > 0 && !CJK_RE.test(w));
+  return { orig, folded: orig.map(foldWord) };
+}
+
+/** The compiled matcher. */
+export class LexiconMatcher<P> {
+  private readonly exact = new Map<string, Entry<P>[]>();
+  private readonly prefix = new Map<string, Entry<P>[]>();
+  private readonly cjk = new Map<string, Array<{ text: string; entry: Entry<P> }>>();
+  private maxPrefixLen = 0;
+
+  constructor(specs: Iterable<TermSpec<P>>) {
+    const merged = new Map<string, Entry<P>>();
+    for (const spec of specs) {
+      const key = `${spec.lang === 'zh' || spec.lang === 'ja' ? 'cjk' : 'w'}\u0000${spec.term.trim()}`;
+      const known = merged.get(key);
+      if (known) {
+        known.payloads.push(spec.payload);
+        continue;
+      }
+      const entry = this.add(spec);
+      if (entry) merged.set(key, entry);
+    }
+    for (const list of this.cjk.values()) list.sort((a, b) => b.text.length - a.text.length);
+  }
+
+  private add(spec: TermSpec<P>): Entry<P> | undefined {
+    const raw = spec.term.trim();
+    if (raw.length === 0) return undefined;
+    if (CJK_RE.test(raw)) {
+      const entry: Entry<P> = { rest: [], caseSensitive: null, term: raw, lang: spec.lang, payloads: [spec.payload] };
+      const first = raw[0] as string;
+      const list = this.cjk.get(first) ?? [];
+      list.push({ text: raw, entry });
+      this.cjk.set(first, list);
+      return entry;
+    }
+    const cs = raw.startsWith('=');
+    const body = cs ? raw.slice(1) : raw;
+    const words = body
+      .split(/[\s\-‐–/]+/)
+      .filter(Boolean)
+      .map((w) => {
+        const prefix = w.endsWith('*');
+        const bare = prefix ? w.slice(0, -1) : w;
+        return { word: cs ? bare : foldWord(bare).replace(/[^\p{L}\p{N}]+/gu, ''), prefix };
+      })
+      .filter((w) => w.word.length > 0);
+    const [first, ...rest] = words;
+    if (!first) return undefined;
+    const entry: Entry<P> = {
+      rest,
+      caseSensitive: cs ? words.map((w) => w.word) : null,
+      term: raw,
+      lang: spec.lang,
+      payloads: [spec.payload],
+    };
+    const key = cs ? foldWord(first.word) : first.word;
+    if (first.prefix && first.word.length >= MIN_PREFIX) {
+      const list = this.prefix.get(key) ?? [];
+      list.push(entry);
+      this.prefix.set(key, list);
+      this.maxPrefixLen = Math.max(this.maxPrefixLen, key.length);
+    } else {
+      const list = this.exact.get(key) ?? [];
+      list.push(entry);
+      this.exact.set(key, list);
+    }
+    return entry;
+  }
+
+  /** All leftmost-longest matches in `text`, word scripts first, then CJK. */
+  match(text: string): Match<P>[] {
+    const out: Match<P>[] = [];
+    this.matchWords(text, out);
+    if (this.cjk.size > 0 && CJK_RE.test(text)) this.matchCjk(text, out);
+    return out;
+  }
+
+  private matchWords(text: string, out: Match<P>[]): void {
+    const { orig, folded } = tokenize(text);
+    let i = 0;
+    while (i < folded.length) {
+      const word = folded[i] as string;
+      let best: Entry<P> | undefined;
+      let bestLen = 0;
+      const consider = (list: Entry<P>[] | undefined) => {
+        if (!list) return;
+        for (const e of list) {
+          const len = 1 + e.rest.length;
+          if (len <= bestLen || i + len > folded.length) continue;
+          if (this.matchesAt(e, orig, folded, i)) {
+            best = e;
+            bestLen = len;
+          }
+        }
+      };
+      consider(this.exact.get(word));
+      for (let n = Math.min(word.length, this.maxPrefixLen); n >= MIN_PREFIX; n--) {
+        consider(this.prefix.get(word.slice(0, n)));
+      }
+      if (best) {
+        out.push({ term: best.term, lang: best.lang, payloads: best.payloads, at: i });
+        i += bestLen;
+      } else i++;
+    }
+  }
+
+  private matchesAt(e: Entry<P>, orig: string[], folded: string[], i: number): boolean {
+    if (e.caseSensitive) {
+      for (let k = 0; k < e.caseSensitive.length; k++) if (orig[i + k] !== e.caseSensitive[k]) return false;
+      return true;
+    }
+    for (let k = 0; k < e.rest.length; k++) {
+      const w = e.rest[k] as { word: string; prefix: boolean };
+      const t = folded[i + 1 + k] as string;
+      if (w.prefix ? !t.startsWith(w.word) : t !== w.word) return false;
+    }
+    return true;
+  }
+
+  private matchCjk(text: string, out: Match<P>[]): void {
+    let i = 0;
+    while (i < text.length) {
+      const list = this.cjk.get(text[i] as string);
+      let hit: Entry<P> | undefined;
+      let len = 0;
+      if (list) {
+        for (const c of list) {
+          if (text.startsWith(c.text, i)) {
+            hit = c.entry;
+            len = c.text.length;
+            break;
+          }
+        }
+      }
+      if (hit) {
+        out.push({ term: hit.term, lang: hit.lang, payloads: hit.payloads, at: i });
+        i += len;
+      } else i++;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/** Compact storage of the in-memory story index: typed arrays instead of per-story objects and Map entries. */
+import { hash32 } from './text.js';
+
+/** Two independent 32-bit hashes of an identity key (a 64-bit fingerprint; collisions at 10⁸ keys ≈ 3·10⁻⁴). */
+export function keyHashes(key: string): [number, number] {
+  return [hash32(key, 0x811c9dc5), hash32(key, 0x2166136b) | 1];
+}
+
+/**
+ * Open-addressing map from 64-bit key fingerprints to story numbers (12 bytes per slot, load ≤ 0.5).
+ * Slot `lo === 0` marks empty (fingerprints always have an odd `lo`).
+ */
+export class IdTable {
+  private hi = new Uint32Array(1 << 12);
+  private lo = new Uint32Array(1 << 12);
+  private val = new Int32Array(1 << 12);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get([h, l]: [number, number]): number | undefined {
+    const mask = this.hi.length - 1;
+    for (let i = h & mask; this.lo[i] !== 0; i = (i + 1) & mask) {
+      if (this.lo[i] === l && this.hi[i] === h) return this.val[i];
+    }
+    return undefined;
+  }
+
+  /** Sets the value unless the key is present; returns whether it was added. */
+  setIfAbsent(key: [number, number], value: number): boolean {
+    if ((this.count + 1) * 2 > this.hi.length) this.grow();
+    const [h, l] = key;
+    const mask = this.hi.length - 1;
+    let i = h & mask;
+    for (; this.lo[i] !== 0; i = (i + 1) & mask) if (this.lo[i] === l && this.hi[i] === h) return false;
+    this.hi[i] = h;
+    this.lo[i] = l;
+    this.val[i] = value;
+    this.count++;
+    return true;
+  }
+
+  private grow(): void {
+    const { hi, lo, val } = this;
+    this.hi = new Uint32Array(hi.length * 2);
+    this.lo = new Uint32Array(hi.length * 2);
+    this.val = new Int32Array(hi.length * 2);
+    this.count = 0;
+    for (let i = 0; i < hi.length; i++) if (lo[i] !== 0) this.setIfAbsent([hi[i]!, lo[i]!], val[i]!);
+  }
+}
+
+/** A growable typed column. */
+export class Column<T extends Int32Array | Float64Array | Uint32Array | Uint8Array> {
+  constructor(private data: T) {}
+  get(i: number): number {
+    return this.data[i]!;
+  }
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const next = new (this.data.constructor as new (n: number) => T)(Math.max(i + 1, this.data.length * 2));
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[i] = v;
+  }
+}
+
+/**
+ * All stories' feature sets in one growable Uint32Array (a typed array per story would cost ~100 bytes of
+ * header each). A handle packs offset and length: offset × 256 + length (length ≤ 255).
+ */
+export class FeaturePool {
+  data = new Uint32Array(1 << 14);
+  private used = 0;
+
+  add(features: Uint32Array): number {
+    const n = Math.min(features.length, 255);
+    if (this.used + n > this.data.length) {
+      const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n));
+      next.set(this.data.subarray(0, this.used));
+      this.data = next;
+    }
+    this.data.set(features.subarray(0, n), this.used);
+    const handle = this.used * 256 + n;
+    this.used += n;
+    return handle;
+  }
+
+  get(handle: number): Uint32Array {
+    const off = Math.floor(handle / 256);
+    return this.data.subarray(off, off + (handle % 256));
+  }
+
+  /** Size of the intersection of a sorted set with the stored set `handle`, without allocating. */
+  intersect(a: Uint32Array, handle: number): [number, number] {
+    const b = this.data;
+    let j = Math.floor(handle / 256);
+    const end = j + (handle % 256);
+    let i = 0;
+    let n = 0;
+    while (i < a.length && j < end) {
+      const x = a[i]!;
+      const y = b[j]!;
+      if (x === y) {
+        n++;
+        i++;
+        j++;
+      } else if (x < y) i++;
+      else j++;
+    }
+    return [n, handle % 256];
+  }
+}

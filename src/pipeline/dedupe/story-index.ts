@@ -1,0 +1,166 @@
+/**
+ * The in-memory story index: incremental, first-seen story assignment over exact identity keys, MinHash/LSH
+ * title candidates and geo + time proximity of event reports. State per story is small (first id, canonical,
+ * event ids, a feature-set slice) and kept in typed columns, so that the cost per item stays flat at millions of
+ * stories and a Redis-backed twin can implement {@link StoryIndex} the same way.
+ */
+import type { Item, StoryAssignment } from '../types.js';
+import { BandTable } from './band-table.js';
+import { eventIds, eventsConflict, identityKeys } from './identity.js';
+import { bandKeys, DEFAULT_LSH, type LshParams } from './minhash.js';
+import { isRelay } from './relay.js';
+import {
+  DEFAULT_GEO_LIMITS,
+  DEFAULT_THRESHOLD,
+  type EventPoint,
+  eventPoint,
+  type GeoLimits,
+  geoCell,
+  geoSimilarity,
+  MIN_FEATURES,
+} from './similarity.js';
+import { Column, FeaturePool, IdTable, keyHashes } from './store.js';
+import { featureSet } from './text.js';
+
+/** Options of {@link createStoryIndex}. */
+export interface StoryIndexOptions {
+  /** Near-duplicate threshold on title similarity. @defaultValue 0.55 */
+  threshold?: number;
+  /** LSH layout. @defaultValue `{ bands: 20, rows: 2 }` */
+  lsh?: LshParams;
+  /** Stories kept per LSH bucket (newest first). @defaultValue 4 */
+  perBucket?: number;
+  /** Source registry ids of relays (ScienceDaily, Phys.org, EurekAlert). */
+  relaySources?: Iterable<string>;
+  /** Geo + time limits for event reports. */
+  geo?: GeoLimits;
+}
+
+/** Per-call facts from the source registry. */
+export interface AssignMeta {
+  relay?: boolean;
+  sourceId?: string;
+}
+
+/** Incremental story assignment with first-seen semantics. */
+export interface StoryIndex {
+  assign(item: Item, meta?: AssignMeta): StoryAssignment;
+  /** Number of stories. */
+  readonly size: number;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Creates an empty in-memory story index. */
+export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
+  const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+  const lsh = opts.lsh ?? DEFAULT_LSH;
+  const perBucket = opts.perBucket ?? 4;
+  const limits = opts.geo ?? DEFAULT_GEO_LIMITS;
+  const relaySources = new Set(opts.relaySources ?? []);
+  // Story columns: story number → first item id (= storyId), feature handle, canonical-is-relay flag.
+  const firstIds: string[] = [];
+  const feat = new Column(new Float64Array(1 << 12));
+  const relayCanonical = new Column(new Uint8Array(1 << 12));
+  const canonical = new Map<number, string>();
+  const events = new Map<number, string[]>();
+  const points = new Map<number, EventPoint>();
+  const cells = new Map<string, number[]>();
+  const keys = new IdTable();
+  const bands = new BandTable(perBucket);
+  const pool = new FeaturePool();
+  const candidates = new Int32Array(lsh.bands * perBucket);
+
+  function byText(features: Uint32Array, ev: string[]): [number, number] {
+    let best = -1;
+    let bestSim = 0;
+    if (features.length < MIN_FEATURES) return [best, bestSim];
+    let n = 0;
+    for (const key of bandKeys(features, lsh)) n = bands.collect(key, candidates, n);
+    for (let c = 0; c < n; c++) {
+      const s = candidates[c]!;
+      const [i, len] = pool.intersect(features, feat.get(s));
+      if (i === 0) continue;
+      const sim = (i / (features.length + len - i) + i / Math.min(features.length, len)) / 2;
+      if (sim < threshold || sim <= bestSim) continue;
+      const se = events.get(s);
+      if (se && eventsConflict(ev, se)) continue;
+      [best, bestSim] = [s, sim];
+    }
+    return [best, bestSim];
+  }
+
+  function byGeo(p: EventPoint, ev: string[]): [number, number] {
+    let best = -1;
+    let bestSim = 0;
+    for (let dt = -1; dt <= 1; dt++)
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          for (const s of cells.get(geoCell(p, dt, dy, dx, limits)) ?? []) {
+            const se = events.get(s);
+            if (se && eventsConflict(ev, se)) continue;
+            const sim = geoSimilarity(p, points.get(s)!, limits);
+            if (sim > bestSim) [best, bestSim] = [s, sim];
+          }
+        }
+    return [best, bestSim];
+  }
+
+  function assign(item: Item, meta: AssignMeta = {}): StoryAssignment {
+    const relay = meta.relay ?? isRelay(item, meta.sourceId, relaySources);
+    const ev = eventIds(item);
+    const ids = identityKeys(item, ev);
+    const hashes = ids.map(keyHashes);
+    let match = -1;
+    let similarity = 1;
+    for (let i = 0; i < ids.length && match < 0; i++) {
+      const s = keys.get(hashes[i]!);
+      if (s === undefined) continue;
+      const se = events.get(s);
+      if (!ids[i]!.startsWith('e:') && se && eventsConflict(ev, se)) continue;
+      match = s;
+    }
+    const features = featureSet(item.title);
+    const point = eventPoint(item.geo, item.publishedAt);
+    if (match < 0) [match, similarity] = byText(features, ev);
+    if (match < 0 && point) [match, similarity] = byGeo(point, ev);
+
+    if (match >= 0) {
+      if (relayCanonical.get(match) === 1 && !relay) {
+        canonical.set(match, item.id);
+        relayCanonical.set(match, 0);
+      }
+      if (ev.length) events.set(match, [...new Set([...(events.get(match) ?? []), ...ev])].slice(0, 32));
+      for (const h of hashes) keys.setIfAbsent(h, match);
+      const storyId = firstIds[match]!;
+      return {
+        id: item.id,
+        storyId,
+        duplicateOf: storyId,
+        canonicalId: canonical.get(match) ?? storyId,
+        similarity: round(similarity),
+      };
+    }
+
+    const s = firstIds.length;
+    firstIds.push(item.id);
+    feat.set(s, pool.add(features));
+    relayCanonical.set(s, relay ? 1 : 0);
+    if (ev.length) events.set(s, ev);
+    for (const h of hashes) keys.setIfAbsent(h, s);
+    if (features.length >= MIN_FEATURES) for (const key of bandKeys(features, lsh)) bands.add(key, s);
+    if (point) {
+      points.set(s, point);
+      const cell = geoCell(point, 0, 0, 0, limits);
+      cells.set(cell, [s, ...(cells.get(cell) ?? [])].slice(0, 16));
+    }
+    return { id: item.id, storyId: item.id, duplicateOf: null, canonicalId: item.id, similarity: 1 };
+  }
+
+  return {
+    assign,
+    get size() {
+      return firstIds.length;
+    },
+  };
+}

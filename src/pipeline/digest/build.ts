@@ -1,0 +1,121 @@
+/**
+ * buildDigest: the day's edition from digest records. Day D covers [D−1 cutoff, D cutoff) in the configured
+ * time zone (publishedAt, else fetchedAt); relevant records only, one per story, in its primary topic's
+ * section, best score first, at most `perSection` per section; items numbered continuously across sections.
+ */
+import type { DigestRecord } from '../types.js';
+import { addDays, parseDay, zonedDate, zonedParts, zonedTime } from './zoned.js';
+
+/** A topic of config/topics.yaml as the digest needs it. */
+export interface DigestTopic {
+  id: string;
+  name: string;
+  nameZh: string;
+  order: number;
+}
+
+export interface DigestOptions {
+  /** Day D as `YYYY-MM-DD`; absent: every record, and D is the day whose window holds the newest one. */
+  date?: string;
+  /** @defaultValue 'Asia/Shanghai' */
+  timeZone?: string;
+  /** @defaultValue 7 */
+  cutoffHour?: number;
+  /** @defaultValue 10 */
+  perSection?: number;
+  topics: readonly DigestTopic[];
+  /** Issue number; @defaultValue the day of the year of D (deterministic). */
+  issue?: number;
+}
+
+export interface DigestEntry {
+  /** 1-based number, continuous across sections. */
+  n: number;
+  record: DigestRecord;
+}
+
+export interface DigestSection extends DigestTopic {
+  items: DigestEntry[];
+}
+
+export interface Digest {
+  date: string;
+  issue: number;
+  timeZone: string;
+  /** [from, to) as ISO instants; null bounds when built from all records without a date. */
+  window: { from: string | null; to: string | null };
+  sections: DigestSection[];
+  count: number;
+}
+
+const when = (r: DigestRecord) => {
+  const t = r.publishedAt ? Date.parse(r.publishedAt) : Number.NaN;
+  return Number.isNaN(t) ? Date.parse(r.fetchedAt) : t;
+};
+
+/** Score of a record in its primary topic. */
+export function primaryScore(r: DigestRecord): number {
+  return r.topics.find((t) => t.id === r.topic)?.score ?? r.topics[0]?.score ?? 0;
+}
+
+/** Day of the year (1–366) of a `YYYY-MM-DD` day. */
+export function dayOfYear(date: string): number {
+  const d = parseDay(date);
+  if (!d) return 0;
+  return Math.round((Date.UTC(d.year, d.month - 1, d.day) - Date.UTC(d.year, 0, 1)) / 86_400_000) + 1;
+}
+
+/** Builds the edition of one day (or of all records when no date is given). */
+export function buildDigest(records: readonly DigestRecord[], opts: DigestOptions): Digest {
+  const tz = opts.timeZone ?? 'Asia/Shanghai';
+  const cutoff = opts.cutoffHour ?? 7;
+  const perSection = opts.perSection ?? 10;
+  const topicIds = new Set(opts.topics.map((t) => t.id));
+  let pool = records.filter((r) => r.relevant && r.topic !== null && topicIds.has(r.topic));
+  let date = opts.date;
+  let window: Digest['window'] = { from: null, to: null };
+  if (date !== undefined) {
+    const day = parseDay(date);
+    if (!day) throw new RangeError(`date "${date}" is not a YYYY-MM-DD calendar day`);
+    const prev = addDays(day, -1);
+    const from = zonedTime(prev.year, prev.month, prev.day, cutoff, tz);
+    const to = zonedTime(day.year, day.month, day.day, cutoff, tz);
+    window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    pool = pool.filter((r) => {
+      const t = when(r);
+      return t >= from && t < to;
+    });
+  } else {
+    const newest = Math.max(...records.map(when).filter((t) => !Number.isNaN(t)));
+    const t = Number.isFinite(newest) ? newest : 0;
+    date = zonedParts(t, tz).hour >= cutoff ? zonedDate(t + 86_400_000, tz) : zonedDate(t, tz);
+  }
+
+  // One record per story: the canonical item when present, else the best-scored, then the earliest.
+  const stories = new Map<string, DigestRecord>();
+  for (const r of pool) {
+    const cur = stories.get(r.storyId);
+    if (!cur || better(r, cur)) stories.set(r.storyId, r);
+  }
+
+  const ordered = [...opts.topics].sort((a, b) => a.order - b.order);
+  let n = 0;
+  const sections = ordered.map((t): DigestSection => {
+    const items = [...stories.values()]
+      .filter((r) => r.topic === t.id)
+      .sort((a, b) => primaryScore(b) - primaryScore(a) || when(b) - when(a) || (a.id < b.id ? -1 : 1))
+      .slice(0, perSection)
+      .map((record) => ({ n: ++n, record }));
+    return { id: t.id, name: t.name, nameZh: t.nameZh, order: t.order, items };
+  });
+  return { date, issue: opts.issue ?? dayOfYear(date), timeZone: tz, window, sections, count: n };
+}
+
+function better(a: DigestRecord, b: DigestRecord): boolean {
+  const ac = a.id === a.canonicalId;
+  const bc = b.id === b.canonicalId;
+  if (ac !== bc) return ac;
+  const d = primaryScore(a) - primaryScore(b);
+  if (d !== 0) return d > 0;
+  return when(a) < when(b);
+}

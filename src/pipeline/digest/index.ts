@@ -1,0 +1,16 @@
+/** Digest stage: window selection, grouping, ranking, numbering and rendering. */
+export {
+  buildDigest,
+  type Digest,
+  type DigestEntry,
+  type DigestOptions,
+  type DigestSection,
+  type DigestTopic,
+  dayOfYear,
+  primaryScore,
+} from './build.js';
+export { type Lang, type RenderOptions, safeUrl } from './labels.js';
+export { renderDigest, renderJson } from './render.js';
+export { CSP, escapeHtml, renderHtml } from './render-html.js';
+export { escapeMarkdown, renderMarkdown } from './render-md.js';
+export { zonedDate, zonedTime } from './zoned.js';

@@ -1,0 +1,71 @@
+/**
+ * HTML edition of the bulletin. Every feed string is escaped and rendered as text; links are http(s) only with
+ * rel="noopener noreferrer"; a CSP meta forbids scripts, frames, plugins and base/form targets (RELIABILITY.md
+ * O1–O3, test T-O1).
+ */
+import type { Digest } from './build.js';
+import {
+  bulletinTitle,
+  dateLabel,
+  emptyLabel,
+  entryText,
+  issueLabel,
+  type RenderOptions,
+  safeUrl,
+  sectionLabel,
+  shownSections,
+} from './labels.js';
+
+/** Escapes text for HTML element content and double- or single-quoted attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const STYLE =
+  'body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.6}' +
+  'h1{margin-bottom:.2rem}.meta{color:#555}article{margin:1.2rem 0}h3{font-size:1.05rem;margin:.2rem 0}.cite{color:#555}';
+
+/** Renders the digest as a standalone HTML document. */
+export function renderHtml(d: Digest, o: RenderOptions): string {
+  const title = escapeHtml(bulletinTitle(o));
+  const body: string[] = [
+    `<header><h1>${title}</h1><p class="meta">${escapeHtml(issueLabel(d, o.lang))} · <time datetime="${escapeHtml(d.date)}">${escapeHtml(dateLabel(d.date, o.lang))}</time></p></header>`,
+  ];
+  shownSections(d, o).forEach((s, i) => {
+    body.push(`<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(sectionLabel(s, i, o.lang))}</h2>`);
+    if (s.items.length === 0) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
+    for (const { n, record } of s.items) {
+      const t = entryText(record, o.lang);
+      const url = safeUrl(record.url);
+      const text = escapeHtml(t.title);
+      const heading = url
+        ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer" target="_blank" referrerpolicy="no-referrer">${text}</a>`
+        : text;
+      body.push(
+        `<article dir="auto"><h3 dir="auto">${n}. ${heading}</h3>` +
+          (t.summary ? `<p dir="auto">${escapeHtml(t.summary)}</p>` : '') +
+          `<p class="cite" dir="auto">${escapeHtml(t.citation)}</p></article>`,
+      );
+    }
+    body.push('</section>');
+  });
+  if (d.count === 0) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
+  return `<!DOCTYPE html>
+<html lang="${o.lang === 'zh' ? 'zh-CN' : 'en'}" dir="auto">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} ${escapeHtml(issueLabel(d, o.lang))}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body.join('\n')}
+</body>
+</html>
+`;
+}

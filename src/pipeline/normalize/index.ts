@@ -1,0 +1,107 @@
+import { htmlToText, cleanText } from '../parse/text.js';
+import type { Item, ParseDocument, Warning } from '../types.js';
+import { canonicalUrl } from './canonical-url.js';
+import { identityKeys } from './identity.js';
+import { truncateSummary } from './summary.js';
+
+export { canonicalUrl, urlKey } from './canonical-url.js';
+export { hashId, identityKeys } from './identity.js';
+export { truncateSummary } from './summary.js';
+
+export interface NormalizeContext {
+  /** Source registry id the document came from. */
+  sourceId: string;
+  /** When the document was fetched (ISO-8601); the clock is an argument, never read here. */
+  fetchedAt: string;
+  /** Document URL, for resolving relative links when the feed gives none. */
+  baseUrl?: string | null;
+  /** The source's declared language (a hint; the language stage decides). */
+  languageHint?: string;
+  /** Items published longer ago than this are left out of the intake (a new source's archive). */
+  maxItemAgeDays: number;
+  /** A date further than this after `fetchedAt` is not believed: publishedAt becomes null. */
+  futureToleranceHours: number;
+  summaryMaxChars: number;
+  /** Longest plain-text content kept for classification. */
+  contentMaxChars?: number;
+}
+
+export interface NormalizeResult {
+  items: Item[];
+  /** One entry per dropped item or distrusted field, each with a stable code. */
+  warnings: Array<Warning & { index: number }>;
+}
+
+const DOI = /\b(10\.\d{4,9}\/[^\s"<>?#]+[^\s"<>?#.,;)])/;
+
+/**
+ * Turns a parse document into clean items: canonical URLs, plain text, bounded summaries, trusted dates and
+ * stable ids. Pure: the fetch time and limits come in `ctx`.
+ */
+export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): NormalizeResult {
+  const base = doc.feed.link ?? ctx.baseUrl ?? null;
+  const ids = identityKeys(doc.items, ctx.sourceId, base);
+  const fetched = Date.parse(ctx.fetchedAt);
+  const oldest = fetched - ctx.maxItemAgeDays * 86_400_000;
+  const latest = fetched + ctx.futureToleranceHours * 3_600_000;
+  const items: Item[] = [];
+  const warnings: NormalizeResult['warnings'] = [];
+
+  doc.items.forEach((raw, index) => {
+    const summaryText = cleanText(htmlToText(raw.summary ?? raw.content ?? ''));
+    const contentText = raw.content ? cleanText(htmlToText(raw.content)) : '';
+    let title = cleanText(raw.title ?? '');
+    if (!title && summaryText) title = truncateSummary(summaryText, 120);
+    const url = canonicalUrl(raw.link, base) ?? undefined;
+    if (!title && !url) {
+      warnings.push({ index, code: 'ITEM_DROPPED_EMPTY', message: `item ${index}: no title, text or link` });
+      return;
+    }
+
+    let publishedAt: string | null = raw.published ?? raw.updated ?? null;
+    if (publishedAt) {
+      const t = Date.parse(publishedAt);
+      if (Number.isNaN(t)) {
+        warnings.push({ index, code: 'DATE_UNPARSEABLE', message: `item ${index}: date "${publishedAt}" not understood` });
+        publishedAt = null;
+      } else if (t > latest) {
+        warnings.push({
+          index,
+          code: 'DATE_IN_FUTURE',
+          message: `item ${index}: date ${publishedAt} is more than ${ctx.futureToleranceHours} h after fetch; ignored`,
+        });
+        publishedAt = null;
+      } else if (t < oldest) {
+        warnings.push({
+          index,
+          code: 'ITEM_TOO_OLD',
+          message: `item ${index}: published ${publishedAt}, older than ${ctx.maxItemAgeDays} days; left out`,
+        });
+        return;
+      } else publishedAt = new Date(t).toISOString();
+    } else {
+      warnings.push({ index, code: 'DATE_MISSING', message: `item ${index}: no usable date; fetch time used` });
+    }
+
+    const doi = raw.doi ?? DOI.exec(raw.link ?? '')?.[1] ?? undefined;
+    const item: Item = {
+      id: ids[index]!,
+      title,
+      summary: truncateSummary(summaryText, ctx.summaryMaxChars),
+      url,
+      source: ctx.sourceId,
+      publishedAt,
+    };
+    if (contentText && contentText !== summaryText) {
+      item.content = truncateSummary(contentText, ctx.contentMaxChars ?? 5000);
+    }
+    if (ctx.languageHint) item.language = ctx.languageHint;
+    if (raw.guid) item.guid = cleanText(raw.guid);
+    if (doi) item.doi = doi.toLowerCase();
+    if (raw.eventIds?.length) item.eventIds = [...raw.eventIds];
+    if (raw.geo) item.geo = { ...raw.geo };
+    if (raw.categories?.length) item.categories = raw.categories.map(cleanText).filter(Boolean);
+    items.push(item);
+  });
+  return { items, warnings };
+}

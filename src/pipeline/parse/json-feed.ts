@@ -1,0 +1,90 @@
+/**
+ * JSON Feed 1.0 / 1.1 reader. Only values of the expected JSON type are read (a title that is an object
+ * or number is ignored), so hostile JSON cannot smuggle non-strings into the document.
+ */
+import type { Enclosure, FeedMeta, ParsedItem } from '../types.js';
+import { capEntries, dateField, type ReadContext, uniq } from './common.js';
+import { sanitizeHtml } from './sanitize.js';
+import { cleanText, escapeHtml, toPlainText } from './text.js';
+import { safeLink } from './urls.js';
+
+type Json = Record<string, unknown>;
+
+/** A string field, or undefined. */
+export function str(o: unknown, key: string): string | undefined {
+  if (typeof o !== 'object' || o === null || Array.isArray(o) || !Object.hasOwn(o, key)) return undefined;
+  const v = (o as Json)[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A plain-object field, or undefined. */
+export function obj(o: unknown, key: string): Json | undefined {
+  if (typeof o !== 'object' || o === null || !Object.hasOwn(o, key)) return undefined;
+  const v = (o as Json)[key];
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+/** An array field, or []. */
+export function arr(o: unknown, key: string): unknown[] {
+  if (typeof o !== 'object' || o === null || !Object.hasOwn(o, key)) return [];
+  const v = (o as Json)[key];
+  return Array.isArray(v) ? v : [];
+}
+
+/** True when a parsed JSON value is a JSON Feed. */
+export function isJsonFeed(doc: unknown): boolean {
+  const v = str(doc, 'version');
+  return v !== undefined && /^https?:\/\/jsonfeed\.org\/version\//.test(v);
+}
+
+function html(value: string | undefined, base: string | null): string | null {
+  if (!value) return null;
+  return sanitizeHtml(value, { base }) || null;
+}
+
+function readItem(it: unknown, ctx: ReadContext, base: string | null, n: number): ParsedItem {
+  const where = `entry ${n}`;
+  const idRaw = typeof it === 'object' && it !== null ? (it as Json).id : undefined;
+  const id = typeof idRaw === 'string' ? idRaw : typeof idRaw === 'number' ? String(idRaw) : undefined;
+  const authorObj = obj(it, 'author') ?? (arr(it, 'authors')[0] as Json | undefined);
+  const text = str(it, 'content_text');
+  const enclosures: Enclosure[] = [];
+  for (const a of arr(it, 'attachments')) {
+    const url = safeLink(str(a, 'url'), base);
+    const size = typeof a === 'object' && a !== null ? (a as Json).size_in_bytes : undefined;
+    if (url)
+      enclosures.push({
+        url,
+        type: str(a, 'mime_type') ?? null,
+        length: typeof size === 'number' ? size : null,
+      });
+  }
+  const summary = str(it, 'summary');
+  return {
+    guid: id ? cleanText(id) : null,
+    title: str(it, 'title') ? toPlainText(str(it, 'title')!) || null : null,
+    link: safeLink(str(it, 'url') ?? str(it, 'external_url'), base),
+    published: dateField(str(it, 'date_published'), ctx, where),
+    updated: dateField(str(it, 'date_modified'), ctx, where),
+    author: str(authorObj, 'name') ? cleanText(str(authorObj, 'name')!) || null : null,
+    summary: summary ? html(escapeHtml(summary), base) : null,
+    content: html(str(it, 'content_html'), base) ?? (text ? html(escapeHtml(text), base) : null),
+    categories: uniq(arr(it, 'tags').map((t) => (typeof t === 'string' ? cleanText(t) : null))),
+    enclosures,
+  };
+}
+
+/** Reads a parsed JSON Feed document. */
+export function readJsonFeed(doc: unknown, ctx: ReadContext): { feed: FeedMeta; items: ParsedItem[] } {
+  const link = safeLink(str(doc, 'home_page_url'), ctx.url);
+  const base = ctx.url ?? link;
+  const feed: FeedMeta = {
+    title: str(doc, 'title') ? toPlainText(str(doc, 'title')!) || null : null,
+    link,
+    description: str(doc, 'description') ? toPlainText(str(doc, 'description')!) || null : null,
+    language: str(doc, 'language') ?? null,
+    updated: null,
+  };
+  const entries = capEntries(arr(doc, 'items'), ctx);
+  return { feed, items: entries.map((e, i) => readItem(e, ctx, base, i + 1)) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Plain-text helpers of the parse stage: HTML → text, entity decoding and character hygiene (T-P7).
+ *
+ * Everything here is iterative (htmlparser2's streaming tokenizer, no DOM), so 50 000-deep markup cannot
+ * overflow the stack.
+ */
+import { Parser } from 'htmlparser2';
+
+/** Elements whose text is never shown (their content is dropped from plain text). */
+const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object']);
+/** Elements that separate words: their boundaries become a space. */
+const BLOCK = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'br',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
+]);
+
+/**
+ * Removes characters that must never be stored: NUL and other C0/C1 controls (except tab/newline/CR),
+ * lone surrogates, zero-width and bidi format characters, BOMs and non-characters.
+ */
+export function stripInvalidChars(s: string): string {
+  return (
+    s
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '')
+      // lone surrogates (a high not followed by a low, or a low not preceded by a high)
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFFE\uFFFF]/g, '')
+  );
+}
+
+/** Collapses runs of whitespace (including NBSP) to one space and trims. */
+export function collapseWhitespace(s: string): string {
+  return s.replace(/[\s\u00A0]+/g, ' ').trim();
+}
+
+/** Plain text cleanup for titles, authors and other single-line fields. */
+export function cleanText(s: string): string {
+  return collapseWhitespace(stripInvalidChars(s));
+}
+
+/** Decodes HTML entities (named, decimal, hex) in a string that contains no markup. */
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  let out = '';
+  const parser = new Parser({ ontext: (t) => (out += t) }, { decodeEntities: true });
+  // Escape `<` so that the text is never read as markup.
+  parser.end(s.replace(/</g, '&lt;'));
+  return out;
+}
+
+/**
+ * Converts an HTML fragment to one line of plain text: tags removed (block boundaries become spaces),
+ * script/style content dropped, entities decoded, invalid characters stripped, whitespace collapsed.
+ */
+export function htmlToText(html: string): string {
+  if (!/[<&]/.test(html)) return cleanText(html);
+  const parts: string[] = [];
+  let hidden = 0;
+  const parser = new Parser(
+    {
+      onopentagname(name) {
+        if (HIDDEN.has(name)) hidden++;
+        else if (BLOCK.has(name)) parts.push(' ');
+      },
+      onclosetag(name) {
+        if (HIDDEN.has(name)) hidden = Math.max(0, hidden - 1);
+        else if (BLOCK.has(name)) parts.push(' ');
+      },
+      ontext(text) {
+        if (hidden === 0) parts.push(text);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.end(html);
+  return cleanText(parts.join(''));
+}
+
+/** True when a text field looks like it carries HTML markup or entities (RSS fields are often escaped HTML). */
+export function looksLikeHtml(s: string): boolean {
+  return /<\/?[a-zA-Z][^>]*>|<!--|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});/.test(s);
+}
+
+/** Plain text of a field that may or may not be HTML. */
+export function toPlainText(s: string): string {
+  return looksLikeHtml(s) ? htmlToText(s) : cleanText(s);
+}
+
+/** Escapes text for inclusion in HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

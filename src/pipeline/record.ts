@@ -1,0 +1,99 @@
+/**
+ * The record stage: one digest record (`geointel.record/1`, CONTRACTS.md) from an item, its classification and
+ * story, with the bulletin's attribution line in both languages.
+ */
+import type { SourceEntry } from '../config/sources-schema.js';
+import { isValidTimeZone, zonedParts } from './digest/zoned.js';
+import type { Classification, DigestRecord, DuplicateRef, Item, StoryAssignment } from './types.js';
+
+/** Registry facts a citation needs. */
+export type CitationSource = Pick<SourceEntry, 'name'> & Partial<Pick<SourceEntry, 'nameZh' | 'shortName' | 'timeZone'>>;
+
+/**
+ * Attribution lines: zh `（美国地质调查局，2023.10.5）`, en `(USGS, 2023-10-05)`. The date is the publication
+ * day in the source's own time zone (`fetchedAt` when the source gave no usable date).
+ */
+export function citation(
+  publishedAt: string | null | undefined,
+  fetchedAt: string,
+  source: CitationSource,
+): { zh: string; en: string } {
+  const tz = source.timeZone && isValidTimeZone(source.timeZone) ? source.timeZone : 'UTC';
+  let t = publishedAt ? Date.parse(publishedAt) : Number.NaN;
+  if (Number.isNaN(t)) t = Date.parse(fetchedAt);
+  const nameZh = source.nameZh ?? source.shortName ?? source.name;
+  const nameEn = source.shortName ?? source.name;
+  if (Number.isNaN(t)) return { zh: `（${nameZh}）`, en: `(${nameEn})` };
+  const p = zonedParts(t, tz);
+  const mm = String(p.month).padStart(2, '0');
+  const dd = String(p.day).padStart(2, '0');
+  return { zh: `（${nameZh}，${p.year}.${p.month}.${p.day}）`, en: `(${nameEn}, ${p.year}-${mm}-${dd})` };
+}
+
+/** Plain text of a (sanitised) HTML fragment: tags dropped, common entities decoded, whitespace collapsed. */
+export function plainText(html: string | undefined | null): string {
+  if (!html) return '';
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', deg: '°' };
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
+        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+      }
+      return named[e.toLowerCase()] ?? m;
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Everything {@link buildRecord} combines. */
+export interface RecordInput {
+  item: Item;
+  classification: Classification;
+  story: StoryAssignment;
+  source: CitationSource & Pick<SourceEntry, 'id'>;
+  /** ISO-8601 instant the document was fetched. */
+  fetchedAt: string;
+  /** Later duplicates of the story (the store fills this in). @defaultValue [] */
+  duplicates?: DuplicateRef[];
+}
+
+/** Builds the digest record of one item. */
+export function buildRecord(input: RecordInput): DigestRecord {
+  const { item, classification: c, story, source, fetchedAt } = input;
+  const published = item.publishedAt && !Number.isNaN(Date.parse(item.publishedAt)) ? item.publishedAt : null;
+  const record: DigestRecord = {
+    schema: 'geointel.record/1',
+    id: item.id,
+    storyId: story.storyId,
+    canonicalId: story.canonicalId,
+    title: plainText(item.title),
+    summary: plainText(item.summary ?? item.content),
+    url: item.url ?? '',
+    source: {
+      id: source.id,
+      name: source.name,
+      ...(source.nameZh ? { nameZh: source.nameZh } : {}),
+      ...(source.shortName ? { shortName: source.shortName } : {}),
+    },
+    publishedAt: published,
+    fetchedAt,
+    language: c.language || item.language || 'und',
+    relevant: c.relevant,
+    topic: c.relevant ? c.topic : null,
+    topics: c.topics,
+    tags: c.tags,
+    duplicates: input.duplicates ?? [],
+    citation: citation(published, fetchedAt, source),
+  };
+  if (item.geo) {
+    const { lat, lon, depthKm, magnitude, alertLevel } = item.geo;
+    record.geo = { lat, lon, depthKm, magnitude, alertLevel };
+    for (const k of Object.keys(record.geo) as Array<keyof typeof record.geo>) {
+      if (record.geo[k] === undefined) delete record.geo[k];
+    }
+  }
+  return record;
+}
