@@ -127,7 +127,8 @@ export function benchDedupeIndex(opts: { small?: number; large?: number; probe?:
   const collect = gc();
   const warm = createStoryIndex();
   fill(warm, 0, 50_000, 7);
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  // Minimum of three windows: other processes on a shared box only ever add time.
+  const best = (xs: number[]) => Math.min(...xs);
   const smallCosts: number[] = [];
   for (let rep = 0; rep < 3; rep++) {
     const idx = createStoryIndex();
@@ -139,15 +140,15 @@ export function benchDedupeIndex(opts: { small?: number; large?: number; probe?:
   const big = createStoryIndex();
   fill(big, 0, large, 23);
   const after = memory(collect);
-  // Three windows of fresh items at ~1 M, median: one window may hold a table doubling that in steady state is
+  // Three windows of fresh items at ~1 M: one window may hold a table doubling that in steady state is
   // amortised over a million inserts.
   const largeCosts: number[] = [];
   for (let w = 0; w < 3; w++) {
     collect();
     largeCosts.push(probeCost(big, large + w * probe, probe, 23));
   }
-  const costSmall = median(smallCosts);
-  const costLarge = median(largeCosts);
+  const costSmall = best(smallCosts);
+  const costLarge = best(largeCosts);
   return {
     bench: 'dedupe-index' as const,
     costPerItemNs10k: Math.round(costSmall),

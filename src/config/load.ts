@@ -4,6 +4,7 @@ import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type AppConfig, AppSchema } from './app-schema.js';
 import { type SourceEntry, SourcesFileSchema } from './sources-schema.js';
+import { type TagsFile, TagsFileSchema } from './tags-schema.js';
 import { type TopicsFile, TopicsFileSchema } from './topics-schema.js';
 
 export interface ConfigIssue {
@@ -32,6 +33,8 @@ export interface Config {
   app: AppConfig;
   sources: readonly SourceEntry[];
   topics: TopicsFile;
+  /** config/tags.yaml (commodity and country lexicons); empty lexicons when the file is absent. */
+  tags: TagsFile;
   dir: string;
 }
 
@@ -193,6 +196,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     ? validate(TopicsFileSchema, topicsYaml.data, topicsFile, topicsYaml, issues)
     : undefined;
 
-  if (issues.length > 0 || !app || !sources || !topics) throw new ConfigError(issues);
-  return deepFreeze({ app, sources: sources.sources, topics, dir });
+  const tagsFile = join(dir, 'tags.yaml');
+  const tagsYaml = readYaml(tagsFile, issues, true);
+  const tags = tagsYaml
+    ? validate(TagsFileSchema, tagsYaml.data, tagsFile, tagsYaml, issues)
+    : { commodities: {}, countries: {}, blockers: {} };
+
+  if (issues.length > 0 || !app || !sources || !topics || !tags) throw new ConfigError(issues);
+  return deepFreeze({ app, sources: sources.sources, topics, tags, dir });
 }

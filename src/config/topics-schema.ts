@@ -12,15 +12,30 @@ export const WeightedTermsSchema = z
   .record(z.string().min(1, 'a term must not be empty'), z.number().min(-50).max(50))
   .describe('term → weight (negative weights count against the topic, 0 blocks shorter terms inside it)');
 
+/** Rejects keys that are not ISO 639-1 codes with a message naming the key. */
+function languageKeys(v: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(v)) {
+    if (!LANG.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `"${key}" is not a language key: use ISO 639-1 codes such as en, zh, de`,
+      });
+    }
+  }
+}
+
 /** Per-language lexicons keyed by ISO 639-1 code. */
 export const LexiconSchema = z
-  .record(z.string().regex(LANG, 'language keys are ISO 639-1 codes such as en, zh, de'), WeightedTermsSchema.nullable())
+  .record(z.string(), WeightedTermsSchema.nullable())
+  .superRefine(languageKeys)
   .transform((v) => Object.fromEntries(Object.entries(v).map(([k, t]) => [k, t ?? {}])))
   .describe('language → { term: weight }');
 
 /** Per-language term lists keyed by ISO 639-1 code. */
 export const TermListSchema = z
-  .record(z.string().regex(LANG, 'language keys are ISO 639-1 codes such as en, zh, de'), z.array(z.string().min(1)))
+  .record(z.string(), z.array(z.string().min(1)))
+  .superRefine(languageKeys)
   .describe('language → [terms]');
 
 export const TopicSchema = z

@@ -5,7 +5,7 @@
  * "golden rice", "South China Sea", "地铁", "内蒙古").
  */
 import type { TagsFile } from '../config/tags-schema.js';
-import { LexiconMatcher, type TermSpec } from './classify/matcher.js';
+import { LexiconMatcher, type PreparedText, prepareText, type TermSpec } from './classify/matcher.js';
 import type { Item, Tags } from './types.js';
 
 interface TagPayload {
@@ -39,9 +39,14 @@ export function compileTagger(file: TagsFile): Tagger {
 
 /** Tags an item (title, summary and content) with evidence, in order of first mention. */
 export function tagItemDetailed(item: Pick<Item, 'title' | 'summary' | 'content'>, tagger: Tagger): DetailedTags {
+  const texts = [item.title, item.summary, item.content].filter((t): t is string => Boolean(t));
+  return tagPrepared(texts.map(prepareText), tagger);
+}
+
+/** Tags texts already prepared by prepareText (the classify stage shares them with the topic matcher). */
+export function tagPrepared(texts: readonly PreparedText[], tagger: Tagger): DetailedTags {
   const out: DetailedTags = { commodities: [], countries: [], evidence: { commodities: {}, countries: {} } };
-  for (const text of [item.title, item.summary, item.content]) {
-    if (!text) continue;
+  for (const text of texts) {
     for (const m of tagger.matcher.match(text)) {
       for (const p of m.payloads) {
         if (p.kind === 'block') continue;

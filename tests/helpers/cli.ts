@@ -24,3 +24,28 @@ export function runCli(args: string[], opts: { input?: string; env?: Record<stri
 }
 
 export const fixture = (rel: string) => `${ROOT}tests/fixtures/${rel}`;
+
+/** Like runCli, without blocking the test's event loop (needed when the test itself serves HTTP). */
+export async function runCliAsync(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}

@@ -99,37 +99,43 @@ describe('feedparser conformance', () => {
   it('passes ≥ 85 % of mappable expectations outside wellformed/sanitize', () => {
     const results: ClauseResult[] = [];
     const failures: string[] = [];
+    let byPolicy = 0;
     for (const c of cases.filter((k) => !isSanitize(k))) {
-      const r = evaluate(c.expect, ours(c));
+      const doc = ours(c);
+      let r = evaluate(c.expect, doc);
+      // Entries with no title, link, id or text are dropped by policy (ITEM_DROPPED_EMPTY); expectations
+      // about such corpus entries (e.g. an entry holding only an <author>) are counted apart, not as passes.
+      if (doc?.warnings.some((w) => w.code === 'ITEM_DROPPED_EMPTY')) {
+        const kept = r.filter((x) => !/^(len\()?entries\b/.test(x.clause));
+        byPolicy += r.length - kept.length;
+        r = kept;
+      }
       results.push(...r);
       for (const f of r.filter((x) => !x.pass)) failures.push(`${c.file}: ${f.clause}`);
     }
     const { pass, total, pct } = rate(results);
-    console.log(`[conformance] ours: ${pass}/${total} mappable expectations = ${pct.toFixed(1)} %`);
+    console.log(`[conformance] ours: ${pass}/${total} mappable expectations = ${pct.toFixed(1)} % (${byPolicy} more concern entries dropped by policy; counting them as failures: ${((100 * pass) / (total + byPolicy)).toFixed(1)} %)`);
     if (process.env.CONFORMANCE_FAILURES) console.log(failures.join('\n'));
-    expect(total).toBeGreaterThan(700);
+    expect(total + byPolicy).toBeGreaterThan(700);
     expect(pct).toBeGreaterThanOrEqual(85);
+    expect((100 * pass) / (total + byPolicy)).toBeGreaterThanOrEqual(85);
   });
 
   it('wellformed/sanitize: no script, event handler or dangerous URL anywhere in the output', () => {
     const sanitize = cases.filter(isSanitize);
     expect(sanitize.length).toBeGreaterThan(700);
     const bad: string[] = [];
+    let parsed = 0;
     for (const c of sanitize) {
       const doc = ours(c);
       if (!doc) continue;
+      parsed++;
       const json = JSON.stringify(doc);
-      const html = [doc.feed, ...doc.items].map((x) => Object.values(x).filter((v) => typeof v === 'string').join('\n')).join('\n');
-      if (/<script/i.test(html)) bad.push(`${c.file}: <script`);
-      if (/<[^>]+\son[a-z]+\s*=/i.test(html)) bad.push(`${c.file}: event handler`);
-      if (/(href|src|cite|poster)\s*=\s*["']?\s*(javascript|vbscript|data):/i.test(html)) bad.push(`${c.file}: url`);
-      if (/javascript:|vbscript:|data:text\/html/i.test(json.replace(/&[a-z]+;/g, ''))) {
-        // Allowed only as inert text content, never inside an attribute or a link field.
-        for (const item of doc.items) {
-          if (item.link && /^(javascript|vbscript|data):/i.test(item.link)) bad.push(`${c.file}: link`);
-        }
-      }
+      if (/<script/i.test(json)) bad.push(`${c.file}: <script`);
+      if (/<[^>]*\son[a-z]+\s*=/i.test(json)) bad.push(`${c.file}: event handler attribute`);
+      if (/javascript:|vbscript:|data:text\/html/i.test(json)) bad.push(`${c.file}: dangerous URL scheme`);
     }
+    expect(parsed).toBeGreaterThan(700);
     expect(bad).toEqual([]);
   });
 

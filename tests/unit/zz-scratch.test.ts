@@ -1,10 +1,26 @@
-import { readFileSync } from 'node:fs';
 import { it } from 'vitest';
+import sax from 'sax';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
-it('dbg', () => {
-  for (const f of (process.env.FILES ?? '').split(',')) {
-    const p = `tests/fixtures/feedparser/${f}`;
-    try { console.log(f, JSON.stringify(parseDocument(readFileSync(p), { url: 'http://127.0.0.1:8097/tests/' + f }))); }
-    catch (e) { console.log(f, 'ERR', (e as any).code, (e as Error).message); }
-  }
+import { parseXml } from '../../src/pipeline/parse/xml.js';
+import { sanitizeHtml } from '../../src/pipeline/parse/sanitize.js';
+import { htmlToText } from '../../src/pipeline/parse/text.js';
+const t = (name: string, fn: () => unknown) => { const s = performance.now(); try { fn(); } catch (e) { console.log(name, 'threw', (e as Error).message.slice(0, 80)); } console.log(name, Math.round(performance.now() - s), 'ms'); };
+it('prof', () => {
+  const N = 50000;
+  const deep = (o: string, c: string) => `${o.repeat(N)}deep${c.repeat(N)}`;
+  t('sax xmlns deep', () => { const p = sax.parser(true, { xmlns: true }); p.write(`<r>${deep('<x>', '</x>')}</r>`).close(); });
+  t('sax plain deep', () => { const p = sax.parser(true, {}); p.write(`<r>${deep('<x>', '</x>')}</r>`).close(); });
+  t('parseXml deep', () => parseXml(`<r>${deep('<x>', '</x>')}</r>`));
+  t('sanitize deep', () => sanitizeHtml(deep('<div>', '</div>')));
+  t('htmlToText deep', () => htmlToText(deep('<div>', '</div>')));
+  t('html page deep', () => parseDocument(Buffer.from(`<!DOCTYPE html><html><body>${deep('<div>', '</div>')}<a href="/news/2024/01/x">A long enough headline for the fallback</a></body></html>`), { url: 'https://e.org/' }));
+  t('json deep', () => parseDocument(Buffer.from(`{"version":"https://jsonfeed.org/version/1","items":[${'['.repeat(50000)}${']'.repeat(50000)}]}`)));
+  const items = Array.from({ length: 100_000 }, (_, i) => `<item><title>q${i}</title><link>https://e.org/${i}</link></item>`).join('');
+  const xml = `<rss version="2.0"><channel><title>many</title>${items}</channel></rss>`;
+  t('sax 100k', () => { const p = sax.parser(true, { xmlns: true }); p.write(xml).close(); });
+  t('sax 100k noxmlns', () => { const p = sax.parser(true, {}); p.write(xml).close(); });
+  t('parseXml 100k', () => parseXml(xml));
+  t('parseDocument 100k', () => parseDocument(Buffer.from(xml)));
+  t('small dtd', () => parseDocument(Buffer.from('<!DOCTYPE rss SYSTEM "http://127.0.0.1:1/x.dtd"><rss><channel><title>t &leak;</title><item><title>x</title><link>https://example.org/</link></item></channel></rss>')));
+  t('small dtd2', () => parseDocument(Buffer.from('<!DOCTYPE rss SYSTEM "http://127.0.0.1:1/x.dtd"><rss><channel><title>t &leak;</title><item><title>x</title><link>https://example.org/</link></item></channel></rss>')));
 });

@@ -1,11 +1,125 @@
-import type { Command } from '../command.js';
+/** `geointel classify`: JSON Lines items on stdin → one classification per line on stdout, same order. */
+import type { SourceEntry } from '../../config/sources-schema.js';
+import {
+  type ClassifyOptions,
+  classifyItemDetailed,
+  compileTaxonomy,
+  type Explanation,
+  tagItemDetailed,
+} from '../../pipeline/classify/index.js';
+import type { GeoInfo, Item } from '../../pipeline/types.js';
+import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
+import { loadConfig } from '../../config/load.js';
+
+const HELP = `Usage: geointel classify [--explain] < items.jsonl
+
+Reads JSON Lines items (CONTRACTS.md "Item": {"id"?, "title", "summary"?, "content"?, "url"?, "language"?,
+"source"?, "publishedAt"?}, plus optional "geo" {lat, lon, magnitude?, alertLevel?, eventType?} and "eventIds")
+on stdin and prints one classification per item, in input order:
+  {"id", "language", "relevant", "topic", "topics": [{"id", "score", "evidence"}], "tags": {"commodities", "countries"}}
+
+A missing id is the 0-based line number. A line that is not JSON or has no title is reported on stderr as one
+JSON line {"level":"warn","code":"INPUT_INVALID","line":<1-based line number>,"message"} and skipped; the other
+lines are still classified and the exit code is 1. Blank lines are ignored.
+
+"source" is looked up in config/sources.yaml: its topicHints boost those topics, and sources with
+events: true are judged by the event rules of config/topics.yaml (also any item with "geo" or "eventIds").
+Lexicons, thresholds and event rules: config/topics.yaml; commodity and country lexicons: config/tags.yaml.
+
+Options:
+  --explain   add an "explain" field to each line: how the language was found, which rule decided
+              (lexicon, event or veto) and why, every topic's raw score and score with its terms
+              (term, weight, field title|text, count, contribution), the off-topic terms, and the terms
+              behind each tag.
+`;
+
+const STRINGS = ['summary', 'content', 'url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as const;
+
+/** Parses one input line into an Item; `index` (0-based line number) is the id when none is given. */
+export function parseClassifyLine(line: string, index: number): { item: Item } | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    return { error: `not JSON (${(err as Error).message})` };
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
+  const o = v as Record<string, unknown>;
+  if (typeof o.title !== 'string' || o.title.trim() === '') return { error: 'no title' };
+  const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : String(index);
+  const item: Item = { id, title: o.title };
+  for (const k of STRINGS) if (typeof o[k] === 'string') item[k] = o[k] as string;
+  if (Array.isArray(o.eventIds)) item.eventIds = o.eventIds.filter((e): e is string => typeof e === 'string');
+  const g = o.geo as Record<string, unknown> | undefined;
+  if (g && typeof g === 'object' && Number.isFinite(g.lat) && Number.isFinite(g.lon)) {
+    const geo: GeoInfo = { lat: g.lat as number, lon: g.lon as number };
+    if (Number.isFinite(g.magnitude)) geo.magnitude = g.magnitude as number;
+    if (Number.isFinite(g.depthKm)) geo.depthKm = g.depthKm as number;
+    if (typeof g.alertLevel === 'string') geo.alertLevel = g.alertLevel;
+    if (typeof g.eventType === 'string') geo.eventType = g.eventType;
+    item.geo = geo;
+  }
+  return { item };
+}
+
+function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): ClassifyOptions {
+  const src = item.source ? sources.get(item.source) : undefined;
+  if (!src) return {};
+  const opts: ClassifyOptions = {};
+  if (src.topicHints.length > 0) opts.sourceHints = src.topicHints;
+  if (src.events) opts.events = true;
+  return opts;
+}
 
 export const command: Command = {
   name: 'classify',
-  summary: 'classify',
-  help: 'Usage: geointel classify (in progress in this change)',
-  async run(_args, io) {
-    io.stderr.write('geointel classify: arriving in this change\n');
-    return 1;
+  summary: 'JSON Lines items on stdin → one classification per line',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseFlags(args, { explain: { type: 'boolean' } }, false);
+    const config = loadConfig({ env: io.env });
+    const taxonomy = compileTaxonomy(config.topics, config.tags);
+    const sources = new Map(config.sources.map((s) => [s.id, s]));
+    let bad = 0;
+    let n = 0;
+    for await (const line of readLines(io.stdin)) {
+      const index = n++;
+      if (line.trim() === '') continue;
+      const parsed = parseClassifyLine(line, index);
+      if ('error' in parsed) {
+        bad++;
+        reportLine(io, { code: 'INPUT_INVALID', line: index + 1, message: `line ${index + 1}: ${parsed.error}` });
+        continue;
+      }
+      const item = parsed.item;
+      const src = item.source ? sources.get(item.source) : undefined;
+      // The source's declared language is the hint when the item does not carry one.
+      if (!item.language && src?.language) item.language = src.language;
+      const { classification, explanation } = classifyItemDetailed(item, taxonomy, optionsFor(item, sources));
+      if (values.explain) {
+        const tags = taxonomy.tagger ? tagItemDetailed(item, taxonomy.tagger).evidence : undefined;
+        writeJsonLine(io.stdout, { ...classification, explain: renderExplanation(explanation, tags) });
+      } else writeJsonLine(io.stdout, classification);
+    }
+    return bad > 0 ? 1 : 0;
   },
 };
+
+/** The `explain` field: the explanation with only the topics that had evidence. */
+function renderExplanation(e: Explanation, tags: unknown): Record<string, unknown> {
+  return {
+    decidedBy: e.decidedBy,
+    reason: e.reason,
+    language: e.language,
+    topics: e.topics.map((t) => ({
+      id: t.id,
+      raw: t.raw,
+      score: t.score,
+      terms: t.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field, count: x.count })),
+    })),
+    offTopic: { raw: e.offTopic.raw, terms: e.offTopic.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field })) },
+    ...(e.veto ? { veto: e.veto } : {}),
+    ...(e.event ? { event: { ...e.event.facts, topic: e.event.topic } } : {}),
+    ...(tags ? { tags } : {}),
+  };
+}

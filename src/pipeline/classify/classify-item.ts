@@ -15,10 +15,10 @@
  *    `secondaryRatio` × the best score.
  */
 import { detectLanguageDetail } from '../language.js';
-import { tagItem } from '../tags.js';
+import { tagPrepared } from '../tags.js';
 import type { Classification, Item, Tags, TopicScore } from '../types.js';
 import { decideEvent, type EventDecision, isEventItem, readEventFacts } from './events.js';
-import type { Match } from './matcher.js';
+import { type Match, type PreparedText, prepareText } from './matcher.js';
 import { OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
 
 export interface ClassifyOptions {
@@ -62,13 +62,12 @@ function usable(match: Match<TermPayload>, lang: string): boolean {
 
 /** Accumulates term evidence per pseudo/real topic. */
 function collect(
-  fields: Array<{ text: string; field: 'title' | 'text'; weight: number }>,
+  fields: Array<{ text: PreparedText; field: 'title' | 'text'; weight: number }>,
   taxonomy: Taxonomy,
   lang: string,
 ): Map<string, Map<string, TermEvidence>> {
   const byTopic = new Map<string, Map<string, TermEvidence>>();
   for (const f of fields) {
-    if (!f.text) continue;
     for (const m of taxonomy.matcher.match(f.text)) {
       if (!usable(m, lang)) continue;
       for (const p of m.payloads) {
@@ -127,8 +126,20 @@ export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: Class
   const title = plain(item.title ?? '');
   const text = plain(itemText(item, s.maxTextChars));
   const lang = detectLanguageDetail(`${title}\n${text.slice(0, 600)}`, item.language);
-  const tags: Tags = taxonomy.tagger ? tagItem({ ...item, title, summary: text, content: undefined }, taxonomy.tagger) : { commodities: [], countries: [] };
-  const base = { id: item.id, language: lang.language, tags };
+  const prepared = { title: prepareText(title), text: prepareText(text) };
+  let tags: Tags = { commodities: [], countries: [] };
+  if (taxonomy.tagger) {
+    const { commodities, countries } = tagPrepared([prepared.title, prepared.text], taxonomy.tagger);
+    tags = { commodities, countries };
+  }
+  const result = (relevant: boolean, topic: string | null, topics: TopicScore[]): Classification => ({
+    id: item.id,
+    language: lang.language,
+    relevant,
+    topic,
+    topics,
+    tags,
+  });
   const explanation: Explanation = {
     language: { code: lang.language, method: lang.method },
     decidedBy: 'lexicon',
@@ -146,17 +157,14 @@ export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: Class
       explanation.reason = decision.reason;
       const topics: TopicScore[] =
         decision.topic === null ? [] : [{ id: decision.topic, score: taxonomy.events.score, evidence: decision.evidence }];
-      return {
-        classification: { ...base, relevant: decision.topic !== null, topic: decision.topic, topics },
-        explanation,
-      };
+      return { classification: result(decision.topic !== null, decision.topic, topics), explanation };
     }
   }
 
   const byTopic = collect(
     [
-      { text: title, field: 'title', weight: s.titleWeight },
-      { text, field: 'text', weight: s.textWeight },
+      { text: prepared.title, field: 'title', weight: s.titleWeight },
+      { text: prepared.text, field: 'text', weight: s.textWeight },
     ],
     taxonomy,
     lang.language,
@@ -202,10 +210,7 @@ export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: Class
     score: t.score,
     evidence: t.terms.filter((e) => e.contribution > 0).map((e) => e.term),
   }));
-  return {
-    classification: { ...base, relevant, topic: relevant && best ? best.id : null, topics },
-    explanation,
-  };
+  return { classification: result(relevant, relevant && best ? best.id : null, topics), explanation };
 }
 
 /**

@@ -67,9 +67,11 @@ export function readEventFacts(item: Item, text: string, taxonomy: Taxonomy): Ev
       if (type) break;
     }
   }
+  const mag = item.geo?.magnitude ?? parseMagnitude(`${item.title}\n${text}`);
+  // A bare "M=6.1 - 32 km NNW of …" title in an event feed is an earthquake.
+  if (!type && mag !== undefined && parseMagnitude(item.title) !== undefined) type = 'earthquake';
   if (!type) return undefined;
   const facts: EventFacts = { type };
-  const mag = item.geo?.magnitude ?? parseMagnitude(`${item.title}\n${text}`);
   if (mag !== undefined) facts.magnitude = mag;
   const alert = item.geo?.alertLevel ?? ALERT_PATTERN.exec(`${item.title}\n${text}`)?.slice(1).find(Boolean);
   if (alert) facts.alertLevel = alert.toLowerCase();

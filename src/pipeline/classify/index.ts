@@ -8,6 +8,14 @@ export {
   type TermEvidence,
 } from './classify-item.js';
 export { decideEvent, type EventDecision, type EventFacts, isEventItem, readEventFacts } from './events.js';
-export { foldWord, LexiconMatcher, type Match, type TermSpec, tokenize } from './matcher.js';
+export {
+  foldWord,
+  LexiconMatcher,
+  type Match,
+  type PreparedText,
+  prepareText,
+  type TermSpec,
+  tokenize,
+} from './matcher.js';
 export { compileTaxonomy, OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
-export { compileTagger, type DetailedTags, type Tagger, tagItem, tagItemDetailed } from '../tags.js';
+export { compileTagger, type DetailedTags, type Tagger, tagItem, tagItemDetailed, tagPrepared } from '../tags.js';

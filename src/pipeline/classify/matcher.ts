@@ -50,11 +50,35 @@ export function foldWord(s: string): string {
 }
 
 const SPLIT = /[^\p{L}\p{N}]+/u;
+const ASCII_SPLIT = /[^A-Za-z0-9]+/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A text split once into words, reusable by several matchers (topics, events, tags). */
+export interface PreparedText {
+  text: string;
+  /** Words as written (accents removed), for case-sensitive terms. */
+  orig: string[];
+  /** The same words lower-cased. */
+  folded: string[];
+  hasCjk: boolean;
+}
 
 /** Splits text into original and folded word tokens (CJK runs are left to the CJK scan). */
+export function prepareText(text: string): PreparedText {
+  if (!NON_ASCII.test(text)) {
+    const orig = text.split(ASCII_SPLIT).filter((w) => w.length > 0);
+    return { text, orig, folded: orig.map((w) => w.toLowerCase()), hasCjk: false };
+  }
+  const hasCjk = CJK_RE.test(text);
+  const plain = text.normalize('NFKD').replace(/\p{M}+/gu, '');
+  const orig = plain.split(SPLIT).filter((w) => w.length > 0 && !(hasCjk && CJK_RE.test(w)));
+  return { text, orig, folded: orig.map((w) => w.toLowerCase().replace(/ß/g, 'ss')), hasCjk };
+}
+
+/** Splits text into original and folded word tokens. */
 export function tokenize(text: string): { orig: string[]; folded: string[] } {
-  const orig = text.split(SPLIT).filter((w) => w.length > 0 && !CJK_RE.test(w));
-  return { orig, folded: orig.map(foldWord) };
+  const p = prepareText(text);
+  return { orig: p.orig, folded: p.folded };
 }
 
 /** The compiled matcher. */
@@ -62,7 +86,8 @@ export class LexiconMatcher<P> {
   private readonly exact = new Map<string, Entry<P>[]>();
   private readonly prefix = new Map<string, Entry<P>[]>();
   private readonly cjk = new Map<string, Array<{ text: string; entry: Entry<P> }>>();
-  private maxPrefixLen = 0;
+  /** Lengths of the prefix terms' first words, longest first. */
+  private prefixLengths: number[] = [];
 
   constructor(specs: Iterable<TermSpec<P>>) {
     const merged = new Map<string, Entry<P>>();
@@ -93,7 +118,7 @@ export class LexiconMatcher<P> {
     const cs = raw.startsWith('=');
     const body = cs ? raw.slice(1) : raw;
     const words = body
-      .split(/[\s\-‐–/]+/)
+      .split(/[^\p{L}\p{N}*]+/u)
       .filter(Boolean)
       .map((w) => {
         const prefix = w.endsWith('*');
@@ -115,7 +140,10 @@ export class LexiconMatcher<P> {
       const list = this.prefix.get(key) ?? [];
       list.push(entry);
       this.prefix.set(key, list);
-      this.maxPrefixLen = Math.max(this.maxPrefixLen, key.length);
+      if (!this.prefixLengths.includes(key.length)) {
+        this.prefixLengths.push(key.length);
+        this.prefixLengths.sort((a, b) => b - a);
+      }
     } else {
       const list = this.exact.get(key) ?? [];
       list.push(entry);
@@ -124,16 +152,16 @@ export class LexiconMatcher<P> {
     return entry;
   }
 
-  /** All leftmost-longest matches in `text`, word scripts first, then CJK. */
-  match(text: string): Match<P>[] {
+  /** All leftmost-longest matches in `text` (or a text prepared once), word scripts first, then CJK. */
+  match(input: string | PreparedText): Match<P>[] {
+    const prepared = typeof input === 'string' ? prepareText(input) : input;
     const out: Match<P>[] = [];
-    this.matchWords(text, out);
-    if (this.cjk.size > 0 && CJK_RE.test(text)) this.matchCjk(text, out);
+    this.matchWords(prepared, out);
+    if (this.cjk.size > 0 && prepared.hasCjk) this.matchCjk(prepared.text, out);
     return out;
   }
 
-  private matchWords(text: string, out: Match<P>[]): void {
-    const { orig, folded } = tokenize(text);
+  private matchWords({ orig, folded }: PreparedText, out: Match<P>[]): void {
     let i = 0;
     while (i < folded.length) {
       const word = folded[i] as string;
@@ -151,8 +179,8 @@ export class LexiconMatcher<P> {
         }
       };
       consider(this.exact.get(word));
-      for (let n = Math.min(word.length, this.maxPrefixLen); n >= MIN_PREFIX; n--) {
-        consider(this.prefix.get(word.slice(0, n)));
+      for (const n of this.prefixLengths) {
+        if (n <= word.length) consider(this.prefix.get(word.slice(0, n)));
       }
       if (best) {
         out.push({ term: best.term, lang: best.lang, payloads: best.payloads, at: i });

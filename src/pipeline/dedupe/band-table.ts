@@ -1,26 +1,25 @@
 /**
- * A compact multimap from 32-bit band keys to story numbers, in typed arrays (≈ 12 bytes per entry). Each key
- * keeps at most `perKey` entries, newest first: a hot bucket (a very common token pair) never grows, so the
- * cost of one lookup stays flat however many items are indexed.
+ * A compact multimap from 32-bit band keys to 32-bit values (feature-pool handles), in one interleaved
+ * Uint32Array of `[key, value, next]` triples (12 bytes per entry; one cache line per chain step). Each key keeps
+ * at most `perKey` entries, newest first: a hot bucket (a very common token pair) never grows, so the cost of
+ * one lookup stays flat however many items are indexed.
  */
+const NIL = 0xffffffff;
+
 export class BandTable {
-  private heads: Int32Array;
-  private keys: Uint32Array;
-  private vals: Int32Array;
-  private next: Int32Array;
+  private heads: Uint32Array;
+  private entries: Uint32Array;
   private used = 0;
-  private free = -1;
+  private free = NIL;
   private live = 0;
 
-  /** @param perKey entries kept per key. @defaultValue 8 */
+  /** @param perKey entries kept per key. @defaultValue 4 */
   constructor(
-    private readonly perKey = 8,
+    private readonly perKey = 4,
     initial = 1 << 12,
   ) {
-    this.heads = new Int32Array(initial).fill(-1);
-    this.keys = new Uint32Array(initial);
-    this.vals = new Int32Array(initial);
-    this.next = new Int32Array(initial);
+    this.heads = new Uint32Array(initial).fill(NIL);
+    this.entries = new Uint32Array(initial * 3);
   }
 
   /** Number of live entries. */
@@ -28,32 +27,20 @@ export class BandTable {
     return this.live;
   }
 
-  /** Calls `fn` with each value stored under `key`, newest first. */
-  forEach(key: number, fn: (value: number) => void): void {
-    const k = key >>> 0;
-    for (let e = this.heads[k & (this.heads.length - 1)]!; e !== -1; e = this.next[e]!) {
-      if (this.keys[e] === k) fn(this.vals[e]!);
-    }
-  }
-
   /**
    * Appends the values under `key` that are not yet in `out[0..n)` and returns the new count (no allocation;
    * `out` must have room for `perKey` more values).
    */
-  collect(key: number, out: Int32Array, n: number): number {
+  collect(key: number, out: Uint32Array, n: number): number {
     const k = key >>> 0;
+    const t = this.entries;
     let m = n;
-    for (let e = this.heads[k & (this.heads.length - 1)]!; e !== -1; e = this.next[e]!) {
-      if (this.keys[e] !== k) continue;
-      const v = this.vals[e]!;
-      let dup = false;
-      for (let i = 0; i < m; i++) {
-        if (out[i] === v) {
-          dup = true;
-          break;
-        }
-      }
-      if (!dup) out[m++] = v;
+    for (let e = this.heads[k & (this.heads.length - 1)]!; e !== NIL; e = t[e * 3 + 2]!) {
+      if (t[e * 3] !== k) continue;
+      const v = t[e * 3 + 1]!;
+      let i = 0;
+      while (i < m && out[i] !== v) i++;
+      if (i === m) out[m++] = v;
     }
     return m;
   }
@@ -64,17 +51,18 @@ export class BandTable {
     if (this.live >= this.heads.length) this.grow();
     const slot = k & (this.heads.length - 1);
     const e = this.alloc();
-    this.keys[e] = k;
-    this.vals[e] = value;
-    this.next[e] = this.heads[slot]!;
+    const t = this.entries;
+    t[e * 3] = k;
+    t[e * 3 + 1] = value;
+    t[e * 3 + 2] = this.heads[slot]!;
     this.heads[slot] = e;
     this.live++;
     let seen = 0;
-    let prev = -1;
-    for (let c = e; c !== -1; prev = c, c = this.next[c]!) {
-      if (this.keys[c] !== k || ++seen <= this.perKey) continue;
-      this.next[prev] = this.next[c]!;
-      this.next[c] = this.free;
+    let prev = NIL;
+    for (let c = e; c !== NIL; prev = c, c = t[c * 3 + 2]!) {
+      if (t[c * 3] !== k || ++seen <= this.perKey) continue;
+      t[prev * 3 + 2] = t[c * 3 + 2]!;
+      t[c * 3 + 2] = this.free;
       this.free = c;
       this.live--;
       break;
@@ -82,39 +70,36 @@ export class BandTable {
   }
 
   private alloc(): number {
-    if (this.free !== -1) {
+    if (this.free !== NIL) {
       const e = this.free;
-      this.free = this.next[e]!;
+      this.free = this.entries[e * 3 + 2]!;
       return e;
     }
-    if (this.used === this.keys.length) {
-      const n = this.keys.length * 2;
-      this.keys = copy(new Uint32Array(n), this.keys);
-      this.vals = copy(new Int32Array(n), this.vals);
-      this.next = copy(new Int32Array(n), this.next);
+    if (this.used * 3 === this.entries.length) {
+      const next = new Uint32Array(this.entries.length * 2);
+      next.set(this.entries);
+      this.entries = next;
     }
     return this.used++;
   }
 
   private grow(): void {
-    const heads = new Int32Array(this.heads.length * 2).fill(-1);
+    const old = this.heads;
+    const heads = new Uint32Array(old.length * 2).fill(NIL);
     const mask = heads.length - 1;
-    // Re-thread every live entry; walk old chains so that per-chain newest-first order is kept.
-    for (let s = 0; s < this.heads.length; s++) {
-      const chain: number[] = [];
-      for (let e = this.heads[s]!; e !== -1; e = this.next[e]!) chain.push(e);
+    const t = this.entries;
+    const chain: number[] = [];
+    // Re-thread every live entry, keeping each key's newest-first order.
+    for (let s = 0; s < old.length; s++) {
+      chain.length = 0;
+      for (let e = old[s]!; e !== NIL; e = t[e * 3 + 2]!) chain.push(e);
       for (let i = chain.length - 1; i >= 0; i--) {
         const e = chain[i]!;
-        const slot = this.keys[e]! & mask;
-        this.next[e] = heads[slot]!;
+        const slot = t[e * 3]! & mask;
+        t[e * 3 + 2] = heads[slot]!;
         heads[slot] = e;
       }
     }
     this.heads = heads;
   }
-}
-
-function copy<T extends Uint32Array | Int32Array>(to: T, from: T): T {
-  to.set(from);
-  return to;
 }

@@ -1,4 +1,5 @@
 /** Compact storage of the in-memory story index: typed arrays instead of per-story objects and Map entries. */
+import { fmix32 } from './minhash.js';
 import { hash32 } from './text.js';
 
 /** Two independent 32-bit hashes of an identity key (a 64-bit fingerprint; collisions at 10⁸ keys ≈ 3·10⁻⁴). */
@@ -22,7 +23,7 @@ export class IdTable {
 
   get([h, l]: [number, number]): number | undefined {
     const mask = this.hi.length - 1;
-    for (let i = h & mask; this.lo[i] !== 0; i = (i + 1) & mask) {
+    for (let i = fmix32(h ^ l) & mask; this.lo[i] !== 0; i = (i + 1) & mask) {
       if (this.lo[i] === l && this.hi[i] === h) return this.val[i];
     }
     return undefined;
@@ -33,7 +34,7 @@ export class IdTable {
     if ((this.count + 1) * 2 > this.hi.length) this.grow();
     const [h, l] = key;
     const mask = this.hi.length - 1;
-    let i = h & mask;
+    let i = fmix32(h ^ l) & mask;
     for (; this.lo[i] !== 0; i = (i + 1) & mask) if (this.lo[i] === l && this.hi[i] === h) return false;
     this.hi[i] = h;
     this.lo[i] = l;
@@ -69,36 +70,42 @@ export class Column<T extends Int32Array | Float64Array | Uint32Array | Uint8Arr
 }
 
 /**
- * All stories' feature sets in one growable Uint32Array (a typed array per story would cost ~100 bytes of
- * header each). A handle packs offset and length: offset × 256 + length (length ≤ 255).
+ * All stories' feature sets in one growable Uint32Array, each as `[story, length, ...features]` (a typed array
+ * per story would cost ~100 bytes of header each). The handle is the offset of the header, so a candidate's
+ * story and features are read from one place.
  */
 export class FeaturePool {
-  data = new Uint32Array(1 << 14);
+  private data = new Uint32Array(1 << 14);
   private used = 0;
 
-  add(features: Uint32Array): number {
+  add(story: number, features: Uint32Array): number {
     const n = Math.min(features.length, 255);
-    if (this.used + n > this.data.length) {
-      const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n));
+    if (this.used + n + 2 > this.data.length) {
+      const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n + 2));
       next.set(this.data.subarray(0, this.used));
       this.data = next;
     }
-    this.data.set(features.subarray(0, n), this.used);
-    const handle = this.used * 256 + n;
-    this.used += n;
+    const handle = this.used;
+    this.data[handle] = story;
+    this.data[handle + 1] = n;
+    this.data.set(features.subarray(0, n), handle + 2);
+    this.used += n + 2;
     return handle;
   }
 
-  get(handle: number): Uint32Array {
-    const off = Math.floor(handle / 256);
-    return this.data.subarray(off, off + (handle % 256));
+  story(handle: number): number {
+    return this.data[handle]!;
+  }
+
+  length(handle: number): number {
+    return this.data[handle + 1]!;
   }
 
   /** Size of the intersection of a sorted set with the stored set `handle`, without allocating. */
-  intersect(a: Uint32Array, handle: number): [number, number] {
+  intersect(a: Uint32Array, handle: number): number {
     const b = this.data;
-    let j = Math.floor(handle / 256);
-    const end = j + (handle % 256);
+    let j = handle + 2;
+    const end = j + b[handle + 1]!;
     let i = 0;
     let n = 0;
     while (i < a.length && j < end) {
@@ -111,6 +118,6 @@ export class FeaturePool {
       } else if (x < y) i++;
       else j++;
     }
-    return [n, handle % 256];
+    return n;
   }
 }

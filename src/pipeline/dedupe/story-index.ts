@@ -58,9 +58,8 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   const perBucket = opts.perBucket ?? 4;
   const limits = opts.geo ?? DEFAULT_GEO_LIMITS;
   const relaySources = new Set(opts.relaySources ?? []);
-  // Story columns: story number → first item id (= storyId), feature handle, canonical-is-relay flag.
+  // Story columns: story number → first item id (= storyId), canonical-is-relay flag; features in the pool.
   const firstIds: string[] = [];
-  const feat = new Column(new Float64Array(1 << 12));
   const relayCanonical = new Column(new Uint8Array(1 << 12));
   const canonical = new Map<number, string>();
   const events = new Map<number, string[]>();
@@ -69,7 +68,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   const keys = new IdTable();
   const bands = new BandTable(perBucket);
   const pool = new FeaturePool();
-  const candidates = new Int32Array(lsh.bands * perBucket);
+  const candidates = new Uint32Array(lsh.bands * perBucket);
 
   function byText(features: Uint32Array, ev: string[]): [number, number] {
     let best = -1;
@@ -78,9 +77,11 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     let n = 0;
     for (const key of bandKeys(features, lsh)) n = bands.collect(key, candidates, n);
     for (let c = 0; c < n; c++) {
-      const s = candidates[c]!;
-      const [i, len] = pool.intersect(features, feat.get(s));
+      const handle = candidates[c]!;
+      const i = pool.intersect(features, handle);
       if (i === 0) continue;
+      const len = pool.length(handle);
+      const s = pool.story(handle);
       const sim = (i / (features.length + len - i) + i / Math.min(features.length, len)) / 2;
       if (sim < threshold || sim <= bestSim) continue;
       const se = events.get(s);
@@ -144,11 +145,11 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
 
     const s = firstIds.length;
     firstIds.push(item.id);
-    feat.set(s, pool.add(features));
+    const handle = pool.add(s, features);
     relayCanonical.set(s, relay ? 1 : 0);
     if (ev.length) events.set(s, ev);
     for (const h of hashes) keys.setIfAbsent(h, s);
-    if (features.length >= MIN_FEATURES) for (const key of bandKeys(features, lsh)) bands.add(key, s);
+    if (features.length >= MIN_FEATURES) for (const key of bandKeys(features, lsh)) bands.add(key, handle);
     if (point) {
       points.set(s, point);
       const cell = geoCell(point, 0, 0, 0, limits);

@@ -31,13 +31,24 @@ function textConstruct(el: XmlElement | undefined, defaultType: 'text' | 'html')
   const type = (attr(el, 'type') ?? '').toLowerCase();
   const mode = (attr(el, 'mode') ?? '').toLowerCase();
   let t = type || defaultType;
+  if (mode === 'base64') return decodeBase64(el);
   if (mode === 'escaped' || type === 'text/html') t = 'html';
-  else if (type === 'application/xhtml+xml') t = 'xhtml';
+  else if (type === 'application/xhtml+xml') t = 'xhtml-div';
+  else if (mode === 'base64' || (type && !/^(text|html|xhtml)$|xml$|^text\//.test(type))) return decodeBase64(el);
   else if (type === 'text/plain') t = 'text';
   if (t === type) return el;
   const attrs = new Map(el.attrs);
   attrs.set('type', t);
   return { ...el, attrs };
+}
+
+/** Atom base64 content (`mode="base64"` or a non-text media type): decoded as UTF-8 HTML. */
+function decodeBase64(el: XmlElement): XmlElement {
+  const raw = textOf(el).replace(/\s+/g, '');
+  const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : '';
+  const attrs = new Map(el.attrs);
+  attrs.set('type', 'html');
+  return { ...el, attrs, children: [text] };
 }
 
 function author(el: XmlElement): string | null {
@@ -95,7 +106,7 @@ export function readAtom(root: XmlElement, ctx: ReadContext): { feed: FeedMeta; 
     title: plainField(textConstruct(child(root, ...A('title')), 'text')),
     link: alternate(root, ctx),
     description: plainField(textConstruct(subtitle, 'text')),
-    language: root.lang,
+    language: root.lang ? root.lang.replace(/_/g, '-') : null,
     updated: dateField(textOf(child(root, ...A('updated', 'modified'))), ctx, 'feed'),
   };
   const entries = capEntries(children(root, ...A('entry')), ctx);

@@ -102,7 +102,7 @@ export function decodeBytes(bytes: Uint8Array, contentType?: string): DecodedTex
   const declared = declaredCharset(bytes);
   const header = headerCharset(contentType);
   if (isAscii(bytes)) {
-    const label = [declared, header].find((l) => l && !l.startsWith('utf-16') && !l.startsWith('utf-32'));
+    const label = [header, declared].find((l) => l && !l.startsWith('utf-16') && !l.startsWith('utf-32'));
     return { text: Buffer.from(bytes).toString('latin1'), encoding: label ?? 'utf-8', warnings };
   }
   const utf8 = decodeUtf8Strict(bytes);

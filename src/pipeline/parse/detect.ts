@@ -28,15 +28,12 @@ export function sniffSyntax(text: string, contentType?: string): Syntax | null {
   const ct = (contentType ?? '').toLowerCase();
   if (/^[{[]/.test(head)) return 'json';
   if (!head.startsWith('<')) return ct.includes('json') && head.length > 0 ? 'json' : null;
-  if (/^<!doctype\s+html\b/i.test(head) || /^<html[\s>]/i.test(head)) return 'html';
-  if (/^<(head|body|div|p|table|ul|a|meta|title|script|link)[\s>]/i.test(head)) return 'html';
-  if (/^<!doctype/i.test(head)) {
-    const afterDoctype = skipProlog(head.replace(/^<!doctype[^>[]*(\[[\s\S]*?\])?\s*>/i, ''));
-    if (/^<html[\s>]/i.test(afterDoctype)) return 'html';
-  }
-  return ct.includes('html') && !ct.includes('xhtml') && !/^<(rss|feed|rdf:RDF)\b/.test(head)
-    ? 'html'
-    : 'xml';
+  const doctype = /^<!doctype\s+([\w:-]+)[^>[]*(\[[\s\S]*?\])?\s*>/i.exec(head);
+  const root = doctype ? skipProlog(head.slice(doctype[0].length)) : head;
+  if (/^<(rss|feed|rdf:RDF|channel)\b/i.test(root)) return 'xml';
+  if (/^<html[\s>]/i.test(root) || (doctype && /^html$/i.test(doctype[1]!) && !root.startsWith('<'))) return 'html';
+  if (/^<(head|body|div|p|table|ul|a|meta|title|script|link)[\s>]/i.test(root)) return 'html';
+  return ct.includes('html') && !ct.includes('xhtml') ? 'html' : 'xml';
 }
 
 /** Feed format of an XML root key (see xml.ts keys); null when the root is not a feed. */

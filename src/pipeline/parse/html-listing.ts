@@ -15,7 +15,7 @@ import type { FeedMeta, ParsedItem } from '../types.js';
 import { capEntries, dateField, type ReadContext } from './common.js';
 import { isoFromParts } from './dates.js';
 import { sanitizeHtml } from './sanitize.js';
-import { cleanText } from './text.js';
+import { capNesting, cleanText } from './text.js';
 import { safeLink, validBase } from './urls.js';
 
 /** Per-source rule for listing pages (config/sources.yaml `html`). */
@@ -115,7 +115,8 @@ export function readHtmlListing(
   let $: CheerioAPI;
   let candidates: Candidate[];
   try {
-    $ = load(text);
+    // htmlparser2 (linear on deep nesting) rather than parse5, whose tree building is quadratic there.
+    $ = load(capNesting(text), { xml: { xmlMode: false, decodeEntities: true } });
     if (rule?.item) candidates = fromItems($, { ...rule, item: rule.item });
     else if (linkRe) candidates = fromLinks($, (href) => linkRe.test(href));
     else

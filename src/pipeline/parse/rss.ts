@@ -31,14 +31,14 @@ function atomLink(el: XmlElement): string | undefined {
 export function readRssFeed(channel: XmlElement, root: XmlElement, ctx: ReadContext): FeedMeta {
   const linkText = cleanText(textOf(child(channel, ...K('link'))));
   const link = safeLink(linkText || atomLink(channel), channel.base ?? ctx.url);
-  const desc = child(channel, ...K('description'), 'dc:description', 'itunes:summary');
+  const desc = child(channel, ...K('description'), 'dc:description', 'itunes:subtitle', 'itunes:summary');
   const lang = cleanText(textOf(child(channel, 'language', 'dc:language'))) || channel.lang || root.lang;
   const updatedRaw = textOf(child(channel, 'lastbuilddate', 'pubdate', 'dc:date', 'dcterms:modified'));
   return {
     title: plainField(child(channel, ...K('title'), 'dc:title')),
     link,
     description: desc ? toPlainText(textOf(desc)) || null : null,
-    language: lang || null,
+    language: lang ? lang.replace(/_/g, '-') : null,
     updated: dateField(updatedRaw, ctx, 'feed'),
   };
 }
@@ -86,16 +86,17 @@ export function readRssItem(
   const { geo, eventIds } = readGeo(item);
   const categories = uniq(
     [
-      ...children(item, 'category', 'dc:subject').map((c) => cleanText(textOf(c))),
+      ...children(item, 'category', 'dc:subject', 'media:category').map((c) => cleanText(textOf(c))),
       ...children(item, 'atom:category').map((c) => cleanText(attr(c, 'term') ?? '')),
     ].filter((c) => c.length > 0),
   );
   const summaryEl = child(item, ...K('description'), 'dc:description', 'itunes:summary', 'atom:summary');
-  const contentEl = child(item, 'content:encoded', 'xhtml:body', 'atom:content');
+  const contentEl = child(item, 'content:encoded', 'xhtml:body', 'body', 'fullitem', 'atom:content');
+  const media = child(item, 'media:group') ?? item;
   const fix = (el: XmlElement | undefined) => (el && !el.base && base ? { ...el, base } : el);
   return {
     guid: guid || null,
-    title: plainField(child(item, ...K('title'), 'dc:title')),
+    title: plainField(child(item, ...K('title'), 'dc:title') ?? child(media, 'media:title')),
     link,
     published: dateField(
       textOf(child(item, 'pubdate', 'dc:date', 'dcterms:issued', 'dcterms:created')),
@@ -104,7 +105,7 @@ export function readRssItem(
     ),
     updated: dateField(textOf(child(item, 'atom:updated', 'dcterms:modified')), ctx, where),
     author: plainField(child(item, 'author', 'dc:creator', 'itunes:author', 'dc:author')),
-    summary: htmlField(fix(summaryEl)),
+    summary: htmlField(fix(summaryEl ?? child(media, 'media:description'))),
     content: htmlField(fix(contentEl)),
     categories,
     enclosures: enclosures(item, base),

@@ -7,7 +7,7 @@
  * installed (cheerio uses it) and is iterative, so deep nesting cannot overflow the stack.
  */
 import { Parser } from 'htmlparser2';
-import { escapeHtml, stripInvalidChars } from './text.js';
+import { capNesting, dropNulReferences, escapeHtml, stripInvalidChars } from './text.js';
 import { safeUrl } from './urls.js';
 
 const ALLOWED_TAGS = new Set(
@@ -103,6 +103,6 @@ export function sanitizeHtml(html: string, opts: SanitizeOptions = {}): string {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },
   );
-  parser.end(html);
+  parser.end(capNesting(dropNulReferences(html)));
   return out.join('').trim();
 }

@@ -45,18 +45,53 @@ const BLOCK = new Set([
   'ul',
 ]);
 
+/** C1 controls as windows-1252 meant them (feeds mislabelled as ISO-8859-1 carry smart quotes there). */
+const CP1252_C1 = [
+  '€', '', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '', 'Ž', '',
+  '', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '', 'ž', 'Ÿ',
+];
+
 /**
- * Removes characters that must never be stored: NUL and other C0/C1 controls (except tab/newline/CR),
+ * Removes characters that must never be stored: NUL and other C0 controls (except tab/newline/CR), C1
+ * controls (mapped to their windows-1252 characters where one exists),
  * lone surrogates, zero-width and bidi format characters, BOMs and non-characters.
  */
 export function stripInvalidChars(s: string): string {
   return (
     s
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '')
+      .replace(/[\u0080-\u009F]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80] ?? '')
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
       // lone surrogates (a high not followed by a low, or a low not preceded by a high)
       .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
       .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFFE\uFFFF]/g, '')
   );
+}
+
+const VOID_TAGS = /^(area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
+
+/**
+ * Drops tags nested deeper than `max` (their text stays). A linear regex pass run before htmlparser2 and
+ * cheerio, whose open-element stacks make 50 000-deep input quadratic. Approximate (it does not know
+ * HTML's implied end tags), which is harmless: it only acts beyond `max` levels.
+ */
+export function capNesting(html: string, max = 512): string {
+  if (html.length < max * 3) return html;
+  let depth = 0;
+  return html.replace(/<(\/?)([a-zA-Z][\w:-]*)\b[^<>]*?(\/?)>/g, (tag, close: string, name: string, self: string) => {
+    if (self || VOID_TAGS.test(name)) return depth >= max ? '' : tag;
+    if (close) {
+      const keep = depth <= max;
+      depth = Math.max(0, depth - 1);
+      return keep ? tag : '';
+    }
+    depth++;
+    return depth > max ? '' : tag;
+  });
+}
+
+/** Removes `&#0;`/`&#x0;` references, which HTML decoding would turn into U+FFFD. */
+export function dropNulReferences(s: string): string {
+  return s.includes('&#') ? s.replace(/&#(?:0+|x0+);?/gi, '') : s;
 }
 
 /** Collapses runs of whitespace (including NBSP) to one space and trims. */
@@ -83,8 +118,9 @@ export function decodeEntities(s: string): string {
  * Converts an HTML fragment to one line of plain text: tags removed (block boundaries become spaces),
  * script/style content dropped, entities decoded, invalid characters stripped, whitespace collapsed.
  */
-export function htmlToText(html: string): string {
-  if (!/[<&]/.test(html)) return cleanText(html);
+export function htmlToText(input: string): string {
+  if (!/[<&]/.test(input)) return cleanText(input);
+  const html = capNesting(dropNulReferences(input));
   const parts: string[] = [];
   let hidden = 0;
   const parser = new Parser(

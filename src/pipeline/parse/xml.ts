@@ -52,6 +52,17 @@ function nsPrefix(uri: string, written: string): string {
   return written.toLowerCase();
 }
 
+/**
+ * `&` not starting an entity or character reference becomes `&amp;` (a common feed error, e.g. query
+ * strings in `<link>`); CDATA sections are left untouched.
+ */
+export function escapeBareAmpersands(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|&(?![a-zA-Z][a-zA-Z0-9._-]{0,40};|#\d{1,8};|#x[0-9a-fA-F]{1,8};)/g, (m) =>
+    m === '&' ? '&amp;' : m,
+  );
+}
+
 /** Options of {@link parseXml}. */
 export interface XmlOptions {
   /** Document URL: the base of relative references. */
@@ -126,7 +137,7 @@ export function parseXml(text: string, opts: XmlOptions = {}): { root: XmlElemen
   };
   parser.ontext = addText;
   parser.oncdata = addText;
-  parser.write(text).close();
+  parser.write(escapeBareAmpersands(text)).close();
 
   if (!root) throw new GeoError('NOT_A_FEED', 'no XML root element found');
   if (errors > 0) {
