@@ -44,7 +44,9 @@ function measure(n: number, call: (i: number) => void, opts: RateOptions = {}): 
 }
 
 /** The repository's taxonomy (config/topics.yaml and config/tags.yaml), read without the other config files. */
-export function loadRepositoryTaxonomy(dir = fileURLToPath(new URL('../../config', import.meta.url))): Taxonomy {
+export function loadRepositoryTaxonomy(
+  dir = fileURLToPath(new URL('../../config', import.meta.url)),
+): Taxonomy {
   const topics = TopicsFileSchema.parse(parse(readFileSync(join(dir, 'topics.yaml'), 'utf8')));
   const tags = TagsFileSchema.parse(parse(readFileSync(join(dir, 'tags.yaml'), 'utf8')));
   return compileTaxonomy(topics, tags);
@@ -58,6 +60,10 @@ export function benchLanguage(items: readonly Item[], opts?: RateOptions): Rate 
 }
 
 /** Full classifications (language, topics, gate, events, tags) per second. */
-export function benchClassify(items: readonly Item[], taxonomy: Taxonomy = loadRepositoryTaxonomy(), opts?: RateOptions): Rate {
+export function benchClassify(
+  items: readonly Item[],
+  taxonomy: Taxonomy = loadRepositoryTaxonomy(),
+  opts?: RateOptions,
+): Rate {
   return measure(items.length, (k) => classifyItem(items[k] as Item, taxonomy), opts);
 }

@@ -57,7 +57,12 @@ function original(i: number, seed: number): Item {
   const n = 6 + Math.floor(r() * 7);
   const words: string[] = [];
   for (let k = 0; k < n; k++) words.push(word(zipf(r)));
-  return { id: `i${i}`, title: words.join(' '), url: `https://src${i % 50}.example/news/${seed}-${i}`, source: `s${i % 50}` };
+  return {
+    id: `i${i}`,
+    title: words.join(' '),
+    url: `https://src${i % 50}.example/news/${seed}-${i}`,
+    source: `s${i % 50}`,
+  };
 }
 
 /** Item number `i` of a deterministic synthetic stream; every 12th is a duplicate of an earlier item. */
@@ -87,7 +92,11 @@ export function dedupePerSec(items: readonly Item[]): number {
 }
 
 /** `{ items, distinct, dedupePerSec }` over `n` synthetic items (stories counted by the index). */
-export function benchDedupeThroughput(n = 100_000): { items: number; distinct: number; dedupePerSec: number } {
+export function benchDedupeThroughput(n = 100_000): {
+  items: number;
+  distinct: number;
+  dedupePerSec: number;
+} {
   const items = syntheticItems(n);
   dedupePerSec(items.slice(0, 20_000));
   const index = createStoryIndex();

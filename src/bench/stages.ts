@@ -49,8 +49,11 @@ function realItems(docs: Array<{ file: string; bytes: Uint8Array }>): Item[] {
   const journals = JSON.parse(
     readFileSync(join(FEEDS, 'geoscience-journals/digest-seen-2025-12-13.json'), 'utf8'),
   ) as Array<{ id: string; title: string; summary?: string }>;
-  for (const j of journals) items.push({ id: j.id, title: j.title, summary: (j.summary ?? '').slice(0, 600) });
-  const zh = readFileSync(join(ROOT, 'tests/fixtures/zh/translated-items.jsonl'), 'utf8').split('\n').filter(Boolean);
+  for (const j of journals)
+    items.push({ id: j.id, title: j.title, summary: (j.summary ?? '').slice(0, 600) });
+  const zh = readFileSync(join(ROOT, 'tests/fixtures/zh/translated-items.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   for (const line of zh) {
     const z = JSON.parse(line) as { id: string; title: string; summary: string };
     items.push({ id: `zh-${z.id}`, title: z.title, summary: z.summary });
@@ -72,7 +75,8 @@ export async function benchStages(n = 100_000) {
   const config = loadConfig({ dir: join(ROOT, 'config'), env: {} });
   const taxonomy = compileTaxonomy(config.topics, config.tags);
 
-  for (let i = 0; i < 2000; i++) detectLanguage(`${texts[i % texts.length]!.title} ${texts[i % texts.length]!.summary ?? ''}`);
+  for (let i = 0; i < 2000; i++)
+    detectLanguage(`${texts[i % texts.length]!.title} ${texts[i % texts.length]!.summary ?? ''}`);
   const tl = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const it = texts[i % texts.length]!;

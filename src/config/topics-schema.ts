@@ -94,14 +94,17 @@ export const TopicsFileSchema = z
     settings: SettingsSchema.default(SettingsSchema.parse({})),
     topics: z.array(TopicSchema).min(1),
     offTopic: LexiconSchema.default({}).describe('evidence that an item is not geoscience (medicine, AI…)'),
-    veto: TermListSchema.default({}).describe('title terms that make an item off-topic (errata, obituaries…)'),
+    veto: TermListSchema.default({}).describe(
+      'title terms that make an item off-topic (errata, obituaries…)',
+    ),
     events: EventsSchema.default(EventsSchema.parse({})),
   })
   .passthrough()
   .superRefine((file, ctx) => {
     const ids = new Set<string>();
     file.topics.forEach((t, i) => {
-      if (ids.has(t.id)) ctx.addIssue({ code: 'custom', path: ['topics', i, 'id'], message: `duplicate topic id "${t.id}"` });
+      if (ids.has(t.id))
+        ctx.addIssue({ code: 'custom', path: ['topics', i, 'id'], message: `duplicate topic id "${t.id}"` });
       ids.add(t.id);
     });
     file.events.rules.forEach((r, i) => {

@@ -44,10 +44,13 @@ export function ingestDocument(doc: ParseDocument, ctx: IngestContext): IngestRe
       sourceHints: source.topicHints,
       events: source.events || undefined,
     });
-    const story = ctx.stories.assign({ ...item, language: classification.language }, {
-      relay: source.relay,
-      sourceId: source.id,
-    });
+    const story = ctx.stories.assign(
+      { ...item, language: classification.language },
+      {
+        relay: source.relay,
+        sourceId: source.id,
+      },
+    );
     return buildRecord({ item, classification, story, source, fetchedAt: ctx.fetchedAt });
   });
   return { records, warnings: [...doc.warnings, ...normalized.warnings] };

@@ -6,7 +6,14 @@
  * Pure: no I/O, no clock. Returns ISO 639-1 codes or `und`.
  */
 import { francAll } from 'franc';
-import { STOPWORDS } from './language-stopwords.js';
+import {
+  breakConfusableTie,
+  DIACRITIC_LANGS,
+  decisiveStopwords,
+  englishMorphology,
+  MAX_CHARS,
+  stopwordScores,
+} from './language-cues.js';
 
 /**
  * Latin-script languages considered by default (ISO 639-1): those the registered sources publish in, plus
@@ -87,7 +94,8 @@ export interface LanguageDetail {
   candidates?: Array<[string, number]>;
 }
 
-const MAX_CHARS = 1000;
+/** franc reads at most this much: 200 characters of trigrams decide, and franc is the slow part. */
+const FRANC_CHARS = 200;
 
 /** Counts of letters per script in the first MAX_CHARS characters. */
 interface ScriptCounts {
@@ -130,74 +138,6 @@ export function normalizeLanguageTag(tag: string | null | undefined): string | u
   return undefined;
 }
 
-const WORD = /[\p{L}']+/gu;
-
-function stopwordScores(text: string, langs: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  const words = text.slice(0, MAX_CHARS).toLowerCase().match(WORD) ?? [];
-  if (words.length === 0) return out;
-  for (const lang of langs) {
-    const set = STOPWORDS[lang];
-    if (!set) continue;
-    let hits = 0;
-    for (const w of words) if (set.has(w)) hits++;
-    out.set(lang, hits / words.length);
-  }
-  return out;
-}
-
-/** Languages whose ordinary text of a few words almost always carries a letter outside ASCII. */
-const DIACRITIC_LANGS = new Set(['de', 'fr', 'es', 'pt', 'da', 'no', 'sv']);
-
-const EN_SUFFIX = /^(?:th|wh)|(?:ing|ed|ly|'s|ness|ship|ght|ough)$/;
-
-/** Share of words with typically English shape (th-/wh-, -ing, -ed, -ly, -'s…), scaled to at most 0.2. */
-function englishMorphology(text: string): number {
-  const words = text.slice(0, MAX_CHARS).toLowerCase().match(WORD) ?? [];
-  if (words.length === 0) return 0;
-  let hits = 0;
-  for (const w of words) if (w.length > 3 && EN_SUFFIX.test(w)) hits++;
-  return Math.min(0.2, (0.5 * hits) / words.length);
-}
-
-/** Pairs franc confuses, most likely first (Danish sources exist, Norwegian ones are rarer). */
-const CONFUSABLE: Array<[string, string]> = [
-  ['da', 'no'],
-  ['da', 'sv'],
-  ['no', 'sv'],
-  ['es', 'pt'],
-  ['de', 'nl'],
-];
-const TIE_MARGIN = 0.15;
-/** Pairs whose first language wins a tie outright (no Norwegian or Swedish source is registered yet). */
-const PREFER_FIRST = new Set(['da']);
-
-/**
- * When the two best candidates are a confusable pair within TIE_MARGIN, decide by the function words that
- * belong to one language of the pair and not the other; on equal counts keep the pair's first language.
- */
-function breakConfusableTie(ranked: Array<[string, number]>, text: string): void {
-  const [a, b] = ranked;
-  if (!a || !b || a[1] - b[1] > TIE_MARGIN) return;
-  const pair = CONFUSABLE.find(([x, y]) => (x === a[0] && y === b[0]) || (x === b[0] && y === a[0]));
-  if (!pair) return;
-  const [x, y] = pair;
-  const sx = STOPWORDS[x];
-  const sy = STOPWORDS[y];
-  if (!sx || !sy) return;
-  let cx = 0;
-  let cy = 0;
-  for (const w of text.slice(0, MAX_CHARS).toLowerCase().match(WORD) ?? []) {
-    if (sx.has(w) && !sy.has(w)) cx++;
-    else if (sy.has(w) && !sx.has(w)) cy++;
-  }
-  const winner = cy > cx ? y : cx > cy || PREFER_FIRST.has(x) ? x : a[0];
-  if (winner !== a[0]) {
-    ranked[0] = b;
-    ranked[1] = a;
-  }
-}
-
 /**
  * Detects the language of `text` with details (method and Latin candidates).
  * @param hint the source's declared language (any BCP-47-ish tag), used when the text is short or ambiguous.
@@ -221,10 +161,14 @@ export function detectLanguageDetail(
   }
   if (s.cyrillic > s.latin) {
     const uk = /[іїєґ]/i.test(trimmed);
-    return { language: h && ['ru', 'uk', 'bg', 'sr', 'mk'].includes(h) ? h : uk ? 'uk' : 'ru', method: 'script' };
+    return {
+      language: h && ['ru', 'uk', 'bg', 'sr', 'mk'].includes(h) ? h : uk ? 'uk' : 'ru',
+      method: 'script',
+    };
   }
   if (s.greek > s.latin) return { language: 'el', method: 'script' };
-  if (s.arabic > s.latin) return { language: h && ['ar', 'fa', 'ur'].includes(h) ? h : 'ar', method: 'script' };
+  if (s.arabic > s.latin)
+    return { language: h && ['ar', 'fa', 'ur'].includes(h) ? h : 'ar', method: 'script' };
   if (s.latin === 0) return { language: h ?? 'und', method: h ? 'hint' : 'empty' };
 
   return detectLatin(trimmed, h, opts);
@@ -237,12 +181,14 @@ function detectLatin(text: string, h: string | undefined, opts: LanguageOptions)
   const only = langs.map((l) => TO_639_3[l]).filter((x): x is string => Boolean(x));
   const combined = new Map<string, number>();
   const sw = stopwordScores(text, langs);
+  const fast = decisiveStopwords(sw, h);
+  if (fast) return { language: fast, method: 'stopwords' };
   if (text.length >= 10) {
-    for (const [code, score] of francAll(text.slice(0, MAX_CHARS), { only, minLength: 10 })) {
+    for (const [code, score] of francAll(text.slice(0, FRANC_CHARS), { only, minLength: 10 })) {
       const l = FROM_639_3[code];
       // franc normalises by length, which squeezes the scores of long texts together; stretch them back
       // so that longer texts (more evidence) are decided by the trigrams, not by the priors below.
-      if (l) combined.set(l, 1 - (1 - score) * Math.max(1, text.length / 60));
+      if (l) combined.set(l, 1 - (1 - score) * Math.max(1, Math.min(text.length, FRANC_CHARS) / 60));
     }
   }
   const ascii = !/[\u00c0-\u024f]/.test(text);

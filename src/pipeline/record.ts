@@ -7,7 +7,8 @@ import { isValidTimeZone, zonedParts } from './digest/zoned.js';
 import type { Classification, DigestRecord, DuplicateRef, Item, StoryAssignment } from './types.js';
 
 /** Registry facts a citation needs. */
-export type CitationSource = Pick<SourceEntry, 'name'> & Partial<Pick<SourceEntry, 'nameZh' | 'shortName' | 'timeZone'>>;
+export type CitationSource = Pick<SourceEntry, 'name'> &
+  Partial<Pick<SourceEntry, 'nameZh' | 'shortName' | 'timeZone'>>;
 
 /**
  * Attribution lines: zh `（美国地质调查局，2023.10.5）`, en `(USGS, 2023-10-05)`. The date is the publication
@@ -33,7 +34,15 @@ export function citation(
 /** Plain text of a (sanitised) HTML fragment: tags dropped, common entities decoded, whitespace collapsed. */
 export function plainText(html: string | undefined | null): string {
   if (!html) return '';
-  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', deg: '°' };
+  const named: Record<string, string> = {
+    amp: '&',
+    lt: '<',
+    gt: '>',
+    quot: '"',
+    apos: "'",
+    nbsp: ' ',
+    deg: '°',
+  };
   return html
     .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<[^>]*>/g, ' ')

@@ -23,9 +23,11 @@ export function matchSource(
     const host = hostOf(link);
     if (!host) continue;
     const candidates = sources.filter((s) =>
-      [hostOf(s.url), hostOf(s.homepage), ...s.hosts.map((h) => h.toLowerCase().replace(/^www\./, ''))].includes(
-        host,
-      ),
+      [
+        hostOf(s.url),
+        hostOf(s.homepage),
+        ...s.hosts.map((h) => h.toLowerCase().replace(/^www\./, '')),
+      ].includes(host),
     );
     if (candidates.length === 0) continue;
     const prefix = (s: SourceEntry) =>
@@ -40,11 +42,12 @@ export function matchSource(
 /** A registry entry made up for a document no entry claims: id and name from its host. */
 export function deriveSource(link: string | null | undefined, fallbackName: string): SourceEntry {
   const host = hostOf(link);
-  const id = (host ?? fallbackName)
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60) || 'unknown';
+  const id =
+    (host ?? fallbackName)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'unknown';
   return {
     id,
     name: host ?? fallbackName,

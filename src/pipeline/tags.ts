@@ -38,7 +38,10 @@ export function compileTagger(file: TagsFile): Tagger {
 }
 
 /** Tags an item (title, summary and content) with evidence, in order of first mention. */
-export function tagItemDetailed(item: Pick<Item, 'title' | 'summary' | 'content'>, tagger: Tagger): DetailedTags {
+export function tagItemDetailed(
+  item: Pick<Item, 'title' | 'summary' | 'content'>,
+  tagger: Tagger,
+): DetailedTags {
   const texts = [item.title, item.summary, item.content].filter((t): t is string => Boolean(t));
   return tagPrepared(texts.map(prepareText), tagger);
 }

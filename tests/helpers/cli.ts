@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`npm run build` first: `npm test` does) as a user would, in the repository root. */
-export function runCli(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input,

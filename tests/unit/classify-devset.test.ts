@@ -69,7 +69,9 @@ describe('tags of the labelled tag set', () => {
   }
   const precision = tp / Math.max(1, tp + fp);
   const recall = tp / Math.max(1, tp + fn);
-  console.log(`tags: ${items.length} items, P=${precision.toFixed(3)} R=${recall.toFixed(3)}\n  ${misses.join('\n  ')}`);
+  console.log(
+    `tags: ${items.length} items, P=${precision.toFixed(3)} R=${recall.toFixed(3)}\n  ${misses.join('\n  ')}`,
+  );
   it('has ≥ 100 labelled items', () => expect(items.length).toBeGreaterThanOrEqual(100));
   it('is ≥ 0.9 precise', () => expect(precision).toBeGreaterThanOrEqual(0.9));
   it('recalls ≥ 0.8', () => expect(recall).toBeGreaterThanOrEqual(0.8));

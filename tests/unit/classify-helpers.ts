@@ -85,7 +85,9 @@ export function score(items: LabelledItem[], predicted: Array<string>, minItems:
     } else {
       inc(fp, pred);
       inc(fn, gold);
-      errors.push(`${item.label}${item.secondary ? `+${item.secondary.join('+')}` : ''} ← ${pred}: ${item.title.slice(0, 90)}`);
+      errors.push(
+        `${item.label}${item.secondary ? `+${item.secondary.join('+')}` : ''} ← ${pred}: ${item.title.slice(0, 90)}`,
+      );
     }
   });
   const perTopic = classes.map((id) => {

@@ -46,13 +46,29 @@ describe('LexiconMatcher', () => {
 
 describe('classifyItem on text', () => {
   it.each([
-    ['English geohazard', item('Landslide risk mapped along the Yangtze', 'Slope failures threaten towns.'), 'hydrogeology'],
-    ['Chinese groundwater', item('华北平原地下水超采区地面沉降减缓', undefined, { language: 'zh' }), 'hydrogeology'],
+    [
+      'English geohazard',
+      item('Landslide risk mapped along the Yangtze', 'Slope failures threaten towns.'),
+      'hydrogeology',
+    ],
+    [
+      'Chinese groundwater',
+      item('华北平原地下水超采区地面沉降减缓', undefined, { language: 'zh' }),
+      'hydrogeology',
+    ],
     ['Chinese ore deposit', item('大兴安岭斑岩型铜钼矿床成矿作用研究'), 'energy-minerals'],
     ['Chinese carbon', item('全球碳排放量再创新高，碳中和目标面临挑战'), 'carbon-neutrality'],
     ['Chinese marine', item('多波束测深揭示海沟海底地形'), 'marine'],
-    ['German core terms', item('Neue Karte des Grundwassers in Bayern', undefined, { language: 'de' }), 'hydrogeology'],
-    ['French core terms', item('Un séisme de magnitude 5 ressenti au Québec', undefined, { language: 'fr' }), 'basic-geology'],
+    [
+      'German core terms',
+      item('Neue Karte des Grundwassers in Bayern', undefined, { language: 'de' }),
+      'hydrogeology',
+    ],
+    [
+      'French core terms',
+      item('Un séisme de magnitude 5 ressenti au Québec', undefined, { language: 'fr' }),
+      'basic-geology',
+    ],
     ['Danish core terms', item('Nye data om havbunden i Nordsøen', undefined, { language: 'da' }), 'marine'],
     ['medicine is off-topic', item('CRISPR-edited immune cells thrive in cancer patients'), null],
     ['astronomy is off-topic', item('Supercharged light pulverizes asteroids around stars'), null],
@@ -70,7 +86,10 @@ describe('classifyItem on text', () => {
   });
 
   it('negative (off-topic) evidence can outweigh a topic term', () => {
-    const c = classifyItem(item('Lithium batteries age faster in cold electrodes', 'battery cells'), taxonomy);
+    const c = classifyItem(
+      item('Lithium batteries age faster in cold electrodes', 'battery cells'),
+      taxonomy,
+    );
     expect(c.relevant).toBe(false);
     expect(c.topic).toBeNull();
     expect(c.topics).toEqual([]);
@@ -78,13 +97,19 @@ describe('classifyItem on text', () => {
 
   it('gives secondary topics with scores and evidence, best first', () => {
     const c = classifyItem(
-      item('Groundwater contamination from oil and natural gas extraction', 'Private wells near shale gas fields'),
+      item(
+        'Groundwater contamination from oil and natural gas extraction',
+        'Private wells near shale gas fields',
+      ),
       taxonomy,
     );
     expect(c.topics.map((t) => t.id)).toEqual(['hydrogeology', 'energy-minerals']);
     expect(c.topics[0]?.score).toBeGreaterThanOrEqual(c.topics[1]?.score ?? 1);
     expect(c.topics[0]?.evidence).toContain('groundwater*');
-    for (const t of c.topics) expect(t.score).toBeGreaterThan(0), expect(t.score).toBeLessThanOrEqual(1);
+    for (const t of c.topics) {
+      expect(t.score).toBeGreaterThan(0);
+      expect(t.score).toBeLessThanOrEqual(1);
+    }
   });
 
   it('a source hint boosts a topic that has evidence', () => {
@@ -99,33 +124,72 @@ describe('classifyItem on text', () => {
 describe('event rules', () => {
   const eq = (mag: number | undefined, alert?: string): Item =>
     item(`Earthquake near the coast`, undefined, {
-      geo: { lat: 1, lon: 2, ...(mag !== undefined ? { magnitude: mag } : {}), ...(alert ? { alertLevel: alert } : {}), eventType: 'EQ' },
+      geo: {
+        lat: 1,
+        lon: 2,
+        ...(mag !== undefined ? { magnitude: mag } : {}),
+        ...(alert ? { alertLevel: alert } : {}),
+        eventType: 'EQ',
+      },
     });
   it.each([
     ['M 6.0 is relevant', eq(6.0), 'basic-geology'],
     ['M 5.9 green is not', eq(5.9, 'green'), null],
     ['an orange alert is relevant whatever the magnitude', eq(5.5, 'orange'), 'basic-geology'],
     ['no magnitude and no alert is not relevant', eq(undefined), null],
-    ['volcanic eruption', item('Eruption of Etna', undefined, { geo: { lat: 1, lon: 2, eventType: 'volcano' } }), 'basic-geology'],
-    ['tropical cyclone is off-topic', item('Red alert for tropical cyclone KAI-25', undefined, { eventIds: ['TC:1'] }), null],
+    [
+      'volcanic eruption',
+      item('Eruption of Etna', undefined, { geo: { lat: 1, lon: 2, eventType: 'volcano' } }),
+      'basic-geology',
+    ],
+    [
+      'tropical cyclone is off-topic',
+      item('Red alert for tropical cyclone KAI-25', undefined, { eventIds: ['TC:1'] }),
+      null,
+    ],
     ['drought is off-topic', item('Drought is on going in China', undefined, { eventIds: ['DR:1'] }), null],
     ['flood is off-topic', item('Flood alert in Pakistan', undefined, { eventIds: ['FL:1'] }), null],
-    ['floods with landslides count as a landslide', item('Floods and landslides kill 20 in Sumatra', undefined, { eventIds: ['x'] }), 'hydrogeology'],
-    ['magnitude from the title (NRCan style)', item('2018-09-29: M=6.1 - 32 km NNW of Yarmouth, NS', undefined, { eventIds: ['x'] }), 'basic-geology'],
-    ['magnitude from a GDACS title', item('Green earthquake alert (Magnitude 5.5M, Depth:10km) in South Africa', undefined, { eventIds: ['x'] }), null],
+    [
+      'floods with landslides count as a landslide',
+      item('Floods and landslides kill 20 in Sumatra', undefined, { eventIds: ['x'] }),
+      'hydrogeology',
+    ],
+    [
+      'magnitude from the title (NRCan style)',
+      item('2018-09-29: M=6.1 - 32 km NNW of Yarmouth, NS', undefined, { eventIds: ['x'] }),
+      'basic-geology',
+    ],
+    [
+      'magnitude from a GDACS title',
+      item('Green earthquake alert (Magnitude 5.5M, Depth:10km) in South Africa', undefined, {
+        eventIds: ['x'],
+      }),
+      null,
+    ],
     ['Chinese event title', item('缅甸发生7.7级地震', undefined, { eventIds: ['x'] }), 'basic-geology'],
   ])('%s', (_n, it_, expected) => {
     expect(classifyItem(it_, taxonomy).topic).toBe(expected);
   });
 
   it('opts.events judges an item without geo facts as an event', () => {
-    const c = classifyItem(item('Breaking News', 'an earthquake has occurred near Victoria, felt in the area'), taxonomy, {
-      events: true,
-    });
+    const c = classifyItem(
+      item('Breaking News', 'an earthquake has occurred near Victoria, felt in the area'),
+      taxonomy,
+      {
+        events: true,
+      },
+    );
     expect(c.relevant).toBe(false);
-    const e = classifyItemDetailed(item('Breaking News', 'an earthquake has occurred near Victoria'), taxonomy, { events: true });
+    const e = classifyItemDetailed(
+      item('Breaking News', 'an earthquake has occurred near Victoria'),
+      taxonomy,
+      { events: true },
+    );
     expect(e.explanation.decidedBy).toBe('event');
-    const d = classifyItemDetailed(item('Breaking News', 'an earthquake has occurred near Victoria'), taxonomy);
+    const d = classifyItemDetailed(
+      item('Breaking News', 'an earthquake has occurred near Victoria'),
+      taxonomy,
+    );
     expect(d.explanation.decidedBy).toBe('lexicon');
   });
 });
@@ -148,7 +212,10 @@ describe('explanations', () => {
     );
   });
   it('explains event and veto decisions', () => {
-    const e = classifyItemDetailed(item('Quake', undefined, { geo: { lat: 0, lon: 0, magnitude: 5, eventType: 'earthquake' } }), taxonomy);
+    const e = classifyItemDetailed(
+      item('Quake', undefined, { geo: { lat: 0, lon: 0, magnitude: 5, eventType: 'earthquake' } }),
+      taxonomy,
+    );
     expect(e.explanation.decidedBy).toBe('event');
     expect(e.explanation.reason).toMatch(/below thresholds/);
     const v = classifyItemDetailed(item('Corrigendum to “Porphyry copper deposits”'), taxonomy);
@@ -158,16 +225,30 @@ describe('explanations', () => {
 });
 
 describe('topics.yaml schema', () => {
-  const base = { topics: [{ id: 'marine', name: 'Marine', nameZh: '海洋', order: 1, terms: { en: { seabed: 3 } } }] };
+  const base = {
+    topics: [{ id: 'marine', name: 'Marine', nameZh: '海洋', order: 1, terms: { en: { seabed: 3 } } }],
+  };
   it('fills defaults', () => {
     const f = TopicsFileSchema.parse(base);
     expect(f.settings.minScore).toBeGreaterThan(0);
     expect(compileTaxonomy(f).topicIds).toEqual(['marine']);
   });
   it.each([
-    ['an event rule naming an unknown topic', { ...base, events: { rules: [{ type: 'volcano', topic: 'volcanoes' }] } }, /unknown topic "volcanoes"/],
-    ['a language key that is not ISO 639-1', { topics: [{ ...base.topics[0], terms: { english: { x: 1 } } }] }, /"english" is not a language key/],
-    ['a weight that is not a number', { topics: [{ ...base.topics[0], terms: { en: { x: 'high' } } }] }, /number/],
+    [
+      'an event rule naming an unknown topic',
+      { ...base, events: { rules: [{ type: 'volcano', topic: 'volcanoes' }] } },
+      /unknown topic "volcanoes"/,
+    ],
+    [
+      'a language key that is not ISO 639-1',
+      { topics: [{ ...base.topics[0], terms: { english: { x: 1 } } }] },
+      /"english" is not a language key/,
+    ],
+    [
+      'a weight that is not a number',
+      { topics: [{ ...base.topics[0], terms: { en: { x: 'high' } } }] },
+      /number/,
+    ],
     ['a duplicate topic id', { topics: [base.topics[0], base.topics[0]] }, /duplicate topic id/],
     ['an unknown setting', { ...base, settings: { minscore: 0.4 } }, /minscore|Unrecognized/i],
   ])('rejects %s with a clear message', (_n, data, message) => {

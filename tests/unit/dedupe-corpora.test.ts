@@ -3,10 +3,15 @@
  * that docs/dedupe.md quotes; asserts the floors we reach (the 0.9 F1 goal on STS headlines is not reachable
  * with lexical similarity: see docs/dedupe.md).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLD, dedupeItems, featureSet, textSimilarity } from '../../src/pipeline/dedupe/index.js';
+import {
+  DEFAULT_THRESHOLD,
+  dedupeItems,
+  featureSet,
+  textSimilarity,
+} from '../../src/pipeline/dedupe/index.js';
 import type { Item } from '../../src/pipeline/types.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/dedupe');
@@ -76,7 +81,9 @@ describe('STS news headlines (SemEval 2013–2016, ≥4 same vs ≤2 different)'
       t,
       ...f1(scored.map((x) => ({ same: x.same, joined: x.s >= t }))),
     }));
-    console.log(`STS pairs=${pairs.length} positives=${pairs.filter((p) => p.same).length} AUC=${a.toFixed(3)}`);
+    console.log(
+      `STS pairs=${pairs.length} positives=${pairs.filter((p) => p.same).length} AUC=${a.toFixed(3)}`,
+    );
     for (const r of rows) console.log(`  ${fmt(r)}`);
     expect(a).toBeGreaterThan(0.9);
   });
@@ -152,7 +159,10 @@ describe('tgcontest English same-thread pairs', () => {
     const scored = pairs.map((p) => ({ same: p.same, s: textSimilarity(featureSet(p.a), featureSet(p.b)) }));
     const lead = pairs.map((p) => ({
       same: p.same,
-      s: textSimilarity(featureSet(`${p.a} ${p.at.slice(0, 300)}`), featureSet(`${p.b} ${p.bt.slice(0, 300)}`)),
+      s: textSimilarity(
+        featureSet(`${p.a} ${p.at.slice(0, 300)}`),
+        featureSet(`${p.b} ${p.bt.slice(0, 300)}`),
+      ),
     }));
     console.log(
       `tgcontest en pairs=${pairs.length} OK=${pairs.filter((p) => p.same).length} title-only index: ${fmt(title)} AUC(title)=${auc(scored).toFixed(3)} AUC(title+300 chars)=${auc(lead).toFixed(3)}`,

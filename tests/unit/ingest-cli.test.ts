@@ -16,14 +16,20 @@ const guidsOf = (file: string) =>
 
 describe('geointel ingest on recorded feeds', () => {
   it('prints one geointel.record/1 per Phys.org item, with hand-checked values', () => {
-    const r = runCli(['ingest', fixture('feeds/physorg/earth-news-2025-12-13.xml'), '--now', '2025-12-13T18:00:00Z']);
+    const r = runCli([
+      'ingest',
+      fixture('feeds/physorg/earth-news-2025-12-13.xml'),
+      '--now',
+      '2025-12-13T18:00:00Z',
+    ]);
     expect(r.code).toBe(0);
     const records = lines(r.stdout) as DigestRecord[];
     expect(records).toHaveLength(guidsOf('feeds/physorg/earth-news-2025-12-13.xml').length);
     const first = records[0]!;
     expect(first).toMatchObject({
       schema: 'geointel.record/1',
-      title: 'Feedback loops from oil fields accelerate Arctic warming and other atmospheric changes, study shows',
+      title:
+        'Feedback loops from oil fields accelerate Arctic warming and other atmospheric changes, study shows',
       url: 'https://phys.org/news/2025-12-feedback-loops-oil-fields-arctic.html',
       publishedAt: '2025-12-12T17:16:21.000Z', // Fri, 12 Dec 2025 12:16:21 EST
       fetchedAt: '2025-12-13T18:00:00.000Z',
@@ -34,7 +40,16 @@ describe('geointel ingest on recorded feeds', () => {
     expect(first.summary).toContain("nowhere is it changing faster than at Earth's poles");
     for (const rec of records) {
       expect(Object.keys(rec)).toEqual(
-        expect.arrayContaining(['id', 'storyId', 'canonicalId', 'topics', 'tags', 'duplicates', 'relevant', 'topic']),
+        expect.arrayContaining([
+          'id',
+          'storyId',
+          'canonicalId',
+          'topics',
+          'tags',
+          'duplicates',
+          'relevant',
+          'topic',
+        ]),
       );
       expect(new Set(records.map((x) => x.id)).size).toBe(records.length);
     }
@@ -65,7 +80,14 @@ describe('geointel ingest on recorded feeds', () => {
   it('reads USGS GeoJSON events with their magnitude, depth and place', () => {
     const file = 'feeds/usgs-earthquakes/significant_month-2023-10-11.geojson';
     const features = JSON.parse(readFileSync(fixture(file), 'utf8')).features;
-    const r = runCli(['ingest', fixture(file), '--source', 'usgs-earthquakes', '--now', '2023-10-11T20:16:31Z']);
+    const r = runCli([
+      'ingest',
+      fixture(file),
+      '--source',
+      'usgs-earthquakes',
+      '--now',
+      '2023-10-11T20:16:31Z',
+    ]);
     expect(r.code).toBe(0);
     const records = lines(r.stdout) as DigestRecord[];
     expect(records).toHaveLength(features.length);
@@ -77,27 +99,39 @@ describe('geointel ingest on recorded feeds', () => {
   });
 
   it('keeps going past a broken input and reports it on stderr with a code (exit 1)', () => {
-    const r = runCli([
-      'ingest',
-      fixture('feeds/nrcan/earthquakes-canada-en-2018-10-01.xml'),
-      fixture('feeds/SOURCES.md'),
-      fixture('feeds/nrcan/earthquakes-canada-fr-2018-10-01.xml'),
-      '--now',
-      '2018-10-01T15:00:00Z',
-    ], { env: { GEOINTEL_INGEST_MAX_ITEM_AGE_DAYS: '3650' } });
+    const r = runCli(
+      [
+        'ingest',
+        fixture('feeds/nrcan/earthquakes-canada-en-2018-10-01.xml'),
+        fixture('feeds/SOURCES.md'),
+        fixture('feeds/nrcan/earthquakes-canada-fr-2018-10-01.xml'),
+        '--now',
+        '2018-10-01T15:00:00Z',
+      ],
+      { env: { GEOINTEL_INGEST_MAX_ITEM_AGE_DAYS: '3650' } },
+    );
     expect(r.code).toBe(1);
     const records = lines(r.stdout) as DigestRecord[];
     const expected =
-      (readFileSync(fixture('feeds/nrcan/earthquakes-canada-en-2018-10-01.xml'), 'utf8').match(/<item>/g) ?? [])
-        .length * 2;
+      (
+        readFileSync(fixture('feeds/nrcan/earthquakes-canada-en-2018-10-01.xml'), 'utf8').match(/<item>/g) ??
+        []
+      ).length * 2;
     expect(records.length).toBe(expected);
     const errors = lines(r.stderr).filter((l) => l.level === 'error');
-    expect(errors).toEqual([expect.objectContaining({ input: fixture('feeds/SOURCES.md'), code: 'NOT_A_FEED' })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ input: fixture('feeds/SOURCES.md'), code: 'NOT_A_FEED' }),
+    ]);
   });
 
   it('prints each dropped or distrusted entry as one stderr JSON line with a code', () => {
     // All ScienceDaily items are from February 2020: with --now a year later they are past the intake age.
-    const r = runCli(['ingest', fixture('feeds/sciencedaily/all-2020-02-10T1703Z.xml'), '--now', '2021-02-10T00:00:00Z']);
+    const r = runCli([
+      'ingest',
+      fixture('feeds/sciencedaily/all-2020-02-10T1703Z.xml'),
+      '--now',
+      '2021-02-10T00:00:00Z',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const warnings = lines(r.stderr);
@@ -141,7 +175,13 @@ describe('geointel ingest URL (through the hardened fetcher)', () => {
   });
 
   it('fetches it with --allow-private and matches the source by the feed link', async () => {
-    const r = await runCliAsync(['ingest', `${base}/earth-news/`, '--allow-private', '--now', '2025-12-14T18:00:00Z']);
+    const r = await runCliAsync([
+      'ingest',
+      `${base}/earth-news/`,
+      '--allow-private',
+      '--now',
+      '2025-12-14T18:00:00Z',
+    ]);
     expect(r.code).toBe(0);
     const records = lines(r.stdout) as DigestRecord[];
     expect(records).toHaveLength(30);

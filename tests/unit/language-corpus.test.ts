@@ -44,7 +44,7 @@ function loadSamples(): Sample[] {
 
 const bucket = (n: number) => (n < 30 ? '<30' : n <= 120 ? '30-120' : '>120');
 const FRANC_ONLY = ['eng', 'cmn', 'dan', 'fra', 'por', 'deu', 'spa', 'jpn'];
-const F2 : Record<string, string> = {
+const F2: Record<string, string> = {
   eng: 'en',
   cmn: 'zh',
   dan: 'da',
@@ -78,7 +78,10 @@ describe('detectLanguage on the langid corpus (no hint)', () => {
   }
   const rows = [...byDetail.entries()]
     .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([k, v]) => `${k.padEnd(34)} n=${String(v.n).padStart(4)} ours ${pct(v.ok, v.n)}  franc ${pct(v.base, v.n)}`);
+    .map(
+      ([k, v]) =>
+        `${k.padEnd(34)} n=${String(v.n).padStart(4)} ours ${pct(v.ok, v.n)}  franc ${pct(v.base, v.n)}`,
+    );
   const summary = [...byBucket.entries()].map(
     ([k, v]) => `bucket ${k.padEnd(7)} n=${v.n} ours ${pct(v.ok, v.n)} franc-restricted ${pct(v.base, v.n)}`,
   );

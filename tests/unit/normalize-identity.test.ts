@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type NormalizeContext, normalizeDocument } from '../../src/pipeline/normalize/index.js';
-import type { ParsedItem, ParseDocument } from '../../src/pipeline/types.js';
+import type { ParseDocument, ParsedItem } from '../../src/pipeline/types.js';
 
 const ctx: NormalizeContext = {
   sourceId: 'test-source',
@@ -32,7 +32,11 @@ describe('T-P6 identity', () => {
   });
 
   it('falls back to the URL, then to the text, when GUIDs are missing', () => {
-    const items = [item(1, { guid: null }), item(2, { guid: null, link: null }), item(3, { guid: null, link: null })];
+    const items = [
+      item(1, { guid: null }),
+      item(2, { guid: null, link: null }),
+      item(3, { guid: null, link: null }),
+    ];
     const ids = normalizeDocument(doc(items), ctx).items.map((i) => i.id);
     expect(new Set(ids).size).toBe(3);
   });
@@ -61,7 +65,9 @@ describe('T-P6 identity', () => {
 
   it('canonicalises URLs with tracking parameters, and ids are Redis/BullMQ safe', () => {
     const out = normalizeDocument(
-      doc([item(1, { guid: null, link: 'https://example.org/news/1?utm_source=rss&amp;amp;utm_medium=feed' })]),
+      doc([
+        item(1, { guid: null, link: 'https://example.org/news/1?utm_source=rss&amp;amp;utm_medium=feed' }),
+      ]),
       ctx,
     ).items[0]!;
     expect(out.url).toBe('https://example.org/news/1');
@@ -69,7 +75,8 @@ describe('T-P6 identity', () => {
   });
 
   it('strips zero-width and bidi characters from titles', () => {
-    const out = normalizeDocument(doc([item(1, { title: 'Quake\u200b in \u202eRidge\u202c\u0000' })]), ctx).items[0]!;
+    const out = normalizeDocument(doc([item(1, { title: 'Quake\u200b in \u202eRidge\u202c\u0000' })]), ctx)
+      .items[0]!;
     expect(out.title).toBe('Quake in Ridge');
   });
 });
@@ -92,13 +99,19 @@ describe('dates and the intake window', () => {
   });
 
   it('drops an entry with neither title, text nor link, with a code', () => {
-    const r = normalizeDocument(doc([item(1, { title: null, link: null, summary: null, guid: null }), item(2)]), ctx);
+    const r = normalizeDocument(
+      doc([item(1, { title: null, link: null, summary: null, guid: null }), item(2)]),
+      ctx,
+    );
     expect(r.items).toHaveLength(1);
     expect(r.warnings[0]).toMatchObject({ code: 'ITEM_DROPPED_EMPTY', index: 0 });
   });
 
   it('turns HTML summaries into plain text', () => {
-    const r = normalizeDocument(doc([item(1, { summary: '<p>Lithium <b>brines</b> &amp; clays.</p>' })]), ctx);
+    const r = normalizeDocument(
+      doc([item(1, { summary: '<p>Lithium <b>brines</b> &amp; clays.</p>' })]),
+      ctx,
+    );
     expect(r.items[0]!.summary).toBe('Lithium brines & clays.');
   });
 });

@@ -19,7 +19,9 @@
  *   entries[i].tags[k].term / category          → items[i].categories[k] (exact)
  *   entries[i].enclosures[k].href|url|type|length → items[i].enclosures[k] (exact)
  *   len(entries)                                → items.length
- *   encoding                                    → encoding (us-ascii documents may report utf-8)
+ *   encoding                                    → encoding (us-ascii documents may report utf-8;
+ *                                                  gb2312/gbk/gb18030 are one family: feedparser reports
+ *                                                  the decoder it used, we report the declared label)
  *
  * Comparisons: text = equal to the expected value taken as plain text or as HTML converted to text
  * (feedparser keeps inline markup in titles; our titles are plain text by contract); html = equal after
@@ -36,8 +38,8 @@ export type Py = string | number | null | boolean | Py[];
 /** A parse document shape (ours, or rss-parser's mapped onto it). */
 export interface DocLike {
   encoding?: string;
-  feed: Record<string, unknown>;
-  items: Record<string, unknown>[];
+  feed: object;
+  items: object[];
 }
 
 export interface TestHeader {
@@ -51,7 +53,8 @@ export function readHeader(text: string): TestHeader | null {
   if (!m) return null;
   const headers: Record<string, string> = {};
   const comment = /<!--([\s\S]*?)-->/.exec(text)?.[1] ?? '';
-  for (const h of comment.matchAll(/Header:\s*([\w-]+):\s*(.*)/g)) headers[h[1]!.toLowerCase()] = h[2]!.trim();
+  for (const h of comment.matchAll(/Header:\s*([\w-]+):\s*(.*)/g))
+    headers[h[1]!.toLowerCase()] = h[2]!.trim();
   return { expect: m[1]!, headers };
 }
 
@@ -94,7 +97,10 @@ export function parsePy(src: string): Py | undefined {
   }
   const tuple = /^\((.*)\)$/.exec(s);
   if (tuple) {
-    const parts = tuple[1]!.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = tuple[1]!
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const vals = parts.map(parsePy);
     return vals.every((v) => typeof v === 'number') ? (vals as number[]) : undefined;
   }
@@ -119,6 +125,7 @@ export function parsePath(src: string): (string | number)[] | undefined {
   return segs;
 }
 
+type Rec = Record<string, unknown>;
 type Kind = 'text' | 'html' | 'url' | 'date' | 'exact' | 'encoding' | 'count';
 interface Mapped {
   kind: Kind;
@@ -134,17 +141,18 @@ export function mapPath(path: (string | number)[]): Mapped | undefined {
   if (root === 'len' && rest[0] === 'entries') return { kind: 'count', get: (d) => d.items.length };
   if (root === 'encoding' && rest.length === 0) return { kind: 'encoding', get: (d) => d.encoding };
   if (root === 'feed') {
-    const f = (name: string) => (d: DocLike) => d.feed[name];
+    const f = (name: string) => (d: DocLike) => (d.feed as Rec)[name];
     if (TEXT_KEYS('title').includes(key)) return { kind: 'text', get: f('title') };
     if (key === 'link') return { kind: 'url', get: f('link') };
-    if (['subtitle', 'tagline', 'description'].flatMap(TEXT_KEYS).includes(key)) return { kind: 'text', get: f('description') };
+    if (['subtitle', 'tagline', 'description'].flatMap(TEXT_KEYS).includes(key))
+      return { kind: 'text', get: f('description') };
     if (key === 'language') return { kind: 'exact', get: f('language') };
     if (/^(updated|modified)(_parsed)?$/.test(key)) return { kind: 'date', get: f('updated') };
     return undefined;
   }
   if (root !== 'entries' || typeof rest[0] !== 'number') return undefined;
   const i = rest[0];
-  const item = (d: DocLike) => d.items[i] ?? {};
+  const item = (d: DocLike) => (d.items[i] ?? {}) as Rec;
   const tail = rest.slice(1);
   const tkey = tail.filter((s) => typeof s === 'string').join('.');
   const idx = tail.find((s) => typeof s === 'number') as number | undefined;
@@ -161,7 +169,8 @@ export function mapPath(path: (string | number)[]): Mapped | undefined {
   if (/^(updated|modified)(_parsed)?$/.test(tkey)) {
     return { kind: 'date', get: (d) => item(d).updated ?? item(d).published };
   }
-  if (tkey === 'category') return { kind: 'exact', get: (d) => (item(d).categories as string[] | undefined)?.[0] };
+  if (tkey === 'category')
+    return { kind: 'exact', get: (d) => (item(d).categories as string[] | undefined)?.[0] };
   if (tkey === 'tags.term' && idx !== undefined) {
     return { kind: 'exact', get: (d) => (item(d).categories as string[] | undefined)?.[idx] };
   }
@@ -206,7 +215,8 @@ export function matches(kind: Kind, actual: unknown, expected: Py, op: '==' | '!
       case 'encoding': {
         const a = String(actual).toLowerCase();
         const e = String(expected).toLowerCase();
-        return a === e || (e === 'us-ascii' && a === 'utf-8');
+        const gb = /^(gb2312|gbk|gb18030)$/;
+        return a === e || (e === 'us-ascii' && a === 'utf-8') || (gb.test(a) && gb.test(e));
       }
       case 'text': {
         if (typeof expected !== 'string' || typeof actual !== 'string') return false;

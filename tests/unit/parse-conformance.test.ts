@@ -114,7 +114,9 @@ describe('feedparser conformance', () => {
       for (const f of r.filter((x) => !x.pass)) failures.push(`${c.file}: ${f.clause}`);
     }
     const { pass, total, pct } = rate(results);
-    console.log(`[conformance] ours: ${pass}/${total} mappable expectations = ${pct.toFixed(1)} % (${byPolicy} more concern entries dropped by policy; counting them as failures: ${((100 * pass) / (total + byPolicy)).toFixed(1)} %)`);
+    console.log(
+      `[conformance] ours: ${pass}/${total} mappable expectations = ${pct.toFixed(1)} % (${byPolicy} more concern entries dropped by policy; counting them as failures: ${((100 * pass) / (total + byPolicy)).toFixed(1)} %)`,
+    );
     if (process.env.CONFORMANCE_FAILURES) console.log(failures.join('\n'));
     expect(total + byPolicy).toBeGreaterThan(700);
     expect(pct).toBeGreaterThanOrEqual(85);
@@ -146,7 +148,8 @@ describe('feedparser conformance', () => {
     ];
     for (const [label, defaultRSS] of sets) {
       const results: ClauseResult[] = [];
-      for (const c of cases.filter((k) => !isSanitize(k))) results.push(...evaluate(c.expect, await rssParserDoc(c, defaultRSS)));
+      for (const c of cases.filter((k) => !isSanitize(k)))
+        results.push(...evaluate(c.expect, await rssParserDoc(c, defaultRSS)));
       const { pass, total, pct } = rate(results);
       console.log(`[conformance] ${label}: ${pass}/${total} = ${pct.toFixed(1)} %`);
       expect(total).toBeGreaterThan(700);

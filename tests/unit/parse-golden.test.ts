@@ -14,7 +14,8 @@ const raw = (f: string) => readFileSync(`${DIR}/${f}`);
 const count = (re: RegExp) => (f: string) => (raw(f).toString('utf8').match(re) ?? []).length;
 const rssItems = count(/<item[\s>]/g);
 const atomEntries = count(/<entry[\s>]/g);
-const features = (f: string) => (JSON.parse(raw(f).toString('utf8')) as { features: unknown[] }).features.length;
+const features = (f: string) =>
+  (JSON.parse(raw(f).toString('utf8')) as { features: unknown[] }).features.length;
 
 interface Golden {
   file: string;
@@ -55,7 +56,8 @@ const GOLDEN: Golden[] = [
     count: rssItems,
     index: 0,
     item: {
-      title: 'Drought is on going in Angola, Botswana, Lesotho, Mozambique, Namibia, South Africa, Zambia, Zimbabwe',
+      title:
+        'Drought is on going in Angola, Botswana, Lesotho, Mozambique, Namibia, South Africa, Zambia, Zimbabwe',
       link: 'http://www.gdacs.org/report.aspx?eventtype=DR&eventid=1012728',
       published: '2019-12-30T00:17:00.000Z',
     },
@@ -91,7 +93,8 @@ const GOLDEN: Golden[] = [
     count: rssItems,
     index: 0,
     item: {
-      title: 'Feedback loops from oil fields accelerate Arctic warming and other atmospheric changes, study shows',
+      title:
+        'Feedback loops from oil fields accelerate Arctic warming and other atmospheric changes, study shows',
       link: 'https://phys.org/news/2025-12-feedback-loops-oil-fields-arctic.html',
       published: '2025-12-12T17:16:21.000Z', // Fri, 12 Dec 2025 12:16:21 EST
     },
@@ -180,7 +183,14 @@ const GOLDEN: Golden[] = [
       title: 'M 6.3 - western Afghanistan',
       link: 'https://earthquake.usgs.gov/earthquakes/eventpage/us6000len8',
       published: '2023-10-11T00:41:56.160Z', // time 1696984916160
-      geo: { lat: 34.5565, lon: 62.0449, depthKm: 9, magnitude: 6.3, alertLevel: 'red', eventType: 'earthquake' },
+      geo: {
+        lat: 34.5565,
+        lon: 62.0449,
+        depthKm: 9,
+        magnitude: 6.3,
+        alertLevel: 'red',
+        eventType: 'earthquake',
+      },
     },
   },
   {
@@ -226,7 +236,12 @@ describe('golden captures', () => {
   it('ScienceDaily homepage dates come from the .story-date span', () => {
     const doc = parseDocument(raw('sciencedaily/homepage-2025-11-16.html'), {
       url: 'https://www.sciencedaily.com/',
-      html: { item: '#science_heroes .col-md-6', link: '.latest-head a', date: '.story-date', summary: '.latest-summary' },
+      html: {
+        item: '#science_heroes .col-md-6',
+        link: '.latest-head a',
+        date: '.story-date',
+        summary: '.latest-summary',
+      },
     });
     expect(doc.items).toHaveLength(12);
     expect(doc.items[0]?.published).toBe('2025-11-16T00:00:00.000Z'); // "Nov. 16, 2025"

@@ -8,7 +8,12 @@ const tags = (title: string) => tagItem({ title }, tagger);
 
 describe('tagItem', () => {
   it.each([
-    ['Chilean lithium and copper', 'Chilean lithium brines feed copper smelters', ['lithium', 'copper'], ['CL']],
+    [
+      'Chilean lithium and copper',
+      'Chilean lithium brines feed copper smelters',
+      ['lithium', 'copper'],
+      ['CL'],
+    ],
     ['Chinese names', '智利阿塔卡马盐湖锂资源开发', ['lithium'], ['CL']],
     ['rare earths in Chinese', '我国稀土与钨资源', ['rare-earths', 'tungsten'], ['CN']],
     ['tin is a word, not part of Martin', 'Martin Tinsley studies tin deposits', ['tin'], []],
@@ -32,7 +37,10 @@ describe('tagItem', () => {
   });
 
   it('gives the terms behind each tag', () => {
-    const t = tagItemDetailed({ title: 'Bauxite mining in Guinea', summary: 'Guinean aluminium exports' }, tagger);
+    const t = tagItemDetailed(
+      { title: 'Bauxite mining in Guinea', summary: 'Guinean aluminium exports' },
+      tagger,
+    );
     expect(t.commodities).toEqual(['aluminum']);
     expect(t.evidence.commodities.aluminum).toEqual(['bauxite', 'aluminium']);
     expect(t.countries).toEqual(['GN']);

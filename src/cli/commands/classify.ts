@@ -1,4 +1,6 @@
 /** `geointel classify`: JSON Lines items on stdin → one classification per line on stdout, same order. */
+
+import { loadConfig } from '../../config/load.js';
 import type { SourceEntry } from '../../config/sources-schema.js';
 import {
   type ClassifyOptions,
@@ -9,7 +11,6 @@ import {
 } from '../../pipeline/classify/index.js';
 import type { GeoInfo, Item } from '../../pipeline/types.js';
 import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
-import { loadConfig } from '../../config/load.js';
 
 const HELP = `Usage: geointel classify [--explain] < items.jsonl
 
@@ -88,7 +89,11 @@ export const command: Command = {
       const parsed = parseClassifyLine(line, index);
       if ('error' in parsed) {
         bad++;
-        reportLine(io, { code: 'INPUT_INVALID', line: index + 1, message: `line ${index + 1}: ${parsed.error}` });
+        reportLine(io, {
+          code: 'INPUT_INVALID',
+          line: index + 1,
+          message: `line ${index + 1}: ${parsed.error}`,
+        });
         continue;
       }
       const item = parsed.item;
@@ -117,7 +122,10 @@ function renderExplanation(e: Explanation, tags: unknown): Record<string, unknow
       score: t.score,
       terms: t.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field, count: x.count })),
     })),
-    offTopic: { raw: e.offTopic.raw, terms: e.offTopic.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field })) },
+    offTopic: {
+      raw: e.offTopic.raw,
+      terms: e.offTopic.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field })),
+    },
     ...(e.veto ? { veto: e.veto } : {}),
     ...(e.event ? { event: { ...e.event.facts, topic: e.event.topic } } : {}),
     ...(tags ? { tags } : {}),

@@ -38,7 +38,11 @@ export const command: Command = {
       const parsed = parseItemLine(line, index);
       if ('error' in parsed) {
         bad++;
-        reportLine(io, { code: 'INPUT_INVALID', line: index + 1, message: `line ${index + 1}: ${parsed.error}` });
+        reportLine(io, {
+          code: 'INPUT_INVALID',
+          line: index + 1,
+          message: `line ${index + 1}: ${parsed.error}`,
+        });
         continue;
       }
       items.push(parsed.item);

@@ -45,7 +45,9 @@ export const command: Command = {
       throw new GeoError('USAGE', `--source: no source "${values.source}" in ${config.dir}/sources.yaml`);
     }
     const taxonomy = compileTaxonomy(config.topics, config.tags);
-    const stories = createStoryIndex({ relaySources: config.sources.filter((s) => s.relay).map((s) => s.id) });
+    const stories = createStoryIndex({
+      relaySources: config.sources.filter((s) => s.relay).map((s) => s.id),
+    });
     const readInput = createInputReader({ config: () => config, allowPrivate: values['allow-private'] });
 
     let failures = 0;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/load.js';
 import { GeoError, isGeoError } from '../../errors.js';
 import { type ParseOptions, parseDocument } from '../../pipeline/parse/index.js';
 import type { ParseDocument } from '../../pipeline/types.js';
@@ -10,8 +10,9 @@ import {
   reportLine,
   writeJsonLine,
 } from '../command.js';
+import { createInputReader } from '../input.js';
 
-const HELP = `Usage: geointel parse FILE [--content-type CT] [--url BASE] [--kind KIND] [--max-items N]
+const HELP = `Usage: geointel parse FILE|URL [--allow-private] [--content-type CT] [--url BASE] [--kind KIND] [--max-items N]
        geointel parse --batch [--content-type CT] [--url BASE] < paths
 
 Parses one feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed, USGS GeoJSON) or HTML listing page and prints one
@@ -21,26 +22,10 @@ line with its code. A document that is not a feed exits 1 with {"code","message"
   --content-type CT  HTTP Content-Type of the bytes (its charset is a decoding hint)
   --url BASE         document URL, the base of relative links
   --kind KIND        rss | atom | rdf | json | geojson | html | auto (default auto)
+  --allow-private    let a URL reach private and loopback addresses for this run
   --max-items N      entries read per document (default 1000; the rest are reported)
   --batch            read file paths from stdin, one per line; print one line per path:
                      {"file","ok":true,"feed":<doc>} or {"file","ok":false,"error":{"code","message"}}`;
-
-/** Input bytes and, when known, their Content-Type. Extended later to URLs via the hardened fetcher. */
-export interface Input {
-  bytes: Uint8Array;
-  contentType?: string;
-  url?: string;
-}
-
-/** Reads one input argument (for now a file path). */
-export async function readInput(arg: string): Promise<Input> {
-  try {
-    return { bytes: await readFile(arg) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-    throw new GeoError('INPUT_INVALID', `cannot read ${arg}: ${code}`, { cause: err });
-  }
-}
 
 const KINDS = new Set(['rss', 'atom', 'rdf', 'json', 'geojson', 'html', 'auto']);
 
@@ -60,7 +45,9 @@ function optionsOf(values: Record<string, unknown>): ParseOptions {
   };
 }
 
-async function parseOne(arg: string, base: ParseOptions): Promise<ParseDocument> {
+type ReadInput = ReturnType<typeof createInputReader>;
+
+async function parseOne(readInput: ReadInput, arg: string, base: ParseOptions): Promise<ParseDocument> {
   const input = await readInput(arg);
   return parseDocument(input.bytes, {
     ...base,
@@ -74,12 +61,14 @@ function errorJson(err: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : 'unexpected failure' };
 }
 
-async function runBatch(io: CommandIO, base: ParseOptions): Promise<number> {
+async function runBatch(io: CommandIO, readInput: ReadInput, base: ParseOptions): Promise<number> {
   for await (const line of readLines(io.stdin)) {
     const file = line.trim();
     if (!file) continue;
     try {
-      writeJsonLine(io.stdout, { file, ok: true, feed: await parseOne(file, base) });
+      const doc = await parseOne(readInput, file, base);
+      for (const w of doc.warnings) reportLine(io, { code: w.code, message: w.message, file });
+      writeJsonLine(io.stdout, { file, ok: true, feed: doc });
     } catch (err) {
       writeJsonLine(io.stdout, { file, ok: false, error: errorJson(err) });
     }
@@ -98,15 +87,20 @@ export const command: Command = {
       kind: { type: 'string' },
       'max-items': { type: 'string' },
       batch: { type: 'boolean' },
+      'allow-private': { type: 'boolean' },
     });
     const base = optionsOf(values);
+    const readInput = createInputReader({
+      config: () => loadConfig({ env: io.env }),
+      allowPrivate: values['allow-private'],
+    });
     if (values.batch) {
       if (positionals.length > 0) throw new GeoError('USAGE', '--batch reads paths from stdin; give no FILE');
-      return runBatch(io, base);
+      return runBatch(io, readInput, base);
     }
     if (positionals.length !== 1) throw new GeoError('USAGE', 'expected exactly one FILE');
     try {
-      const doc = await parseOne(positionals[0]!, base);
+      const doc = await parseOne(readInput, positionals[0]!, base);
       for (const w of doc.warnings)
         reportLine(io, { code: w.code, message: w.message, file: positionals[0] });
       io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

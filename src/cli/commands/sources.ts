@@ -72,7 +72,14 @@ export const command: Command = {
     if (sub === 'list') {
       if (rest.length) throw new GeoError('USAGE', `unexpected argument "${rest[0]}"`);
       const cfg = loadConfig({ env: io.env });
-      if (values.json) io.stdout.write(`${JSON.stringify(cfg.sources.map((s) => ({ ...s, health: null })), null, 2)}\n`);
+      if (values.json)
+        io.stdout.write(
+          `${JSON.stringify(
+            cfg.sources.map((s) => ({ ...s, health: null })),
+            null,
+            2,
+          )}\n`,
+        );
       else io.stdout.write(listText(cfg.sources));
       return 0;
     }

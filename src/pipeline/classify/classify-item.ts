@@ -79,7 +79,10 @@ function collect(
           terms.set(m.term, { term: m.term, weight: p.weight, field: f.field, count: 1, contribution: 0 });
         } else {
           known.count++;
-          if (f.weight > (known.field === 'title' ? taxonomy.settings.titleWeight : taxonomy.settings.textWeight)) {
+          if (
+            f.weight >
+            (known.field === 'title' ? taxonomy.settings.titleWeight : taxonomy.settings.textWeight)
+          ) {
             known.field = f.field;
           }
         }
@@ -121,11 +124,15 @@ function plain(html: string): string {
 /**
  * Classifies one item, with the explanation of the decision.
  */
-export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: ClassifyOptions = {}): DetailedClassification {
+export function classifyItemDetailed(
+  item: Item,
+  taxonomy: Taxonomy,
+  opts: ClassifyOptions = {},
+): DetailedClassification {
   const s = taxonomy.settings;
   const title = plain(item.title ?? '');
   const text = plain(itemText(item, s.maxTextChars));
-  const lang = detectLanguageDetail(`${title}\n${text.slice(0, 600)}`, item.language);
+  const lang = detectLanguageDetail(`${title}\n${text.slice(0, 400)}`, item.language);
   const prepared = { title: prepareText(title), text: prepareText(text) };
   let tags: Tags = { commodities: [], countries: [] };
   if (taxonomy.tagger) {
@@ -156,7 +163,9 @@ export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: Class
       explanation.event = decision;
       explanation.reason = decision.reason;
       const topics: TopicScore[] =
-        decision.topic === null ? [] : [{ id: decision.topic, score: taxonomy.events.score, evidence: decision.evidence }];
+        decision.topic === null
+          ? []
+          : [{ id: decision.topic, score: taxonomy.events.score, evidence: decision.evidence }];
       return { classification: result(decision.topic !== null, decision.topic, topics), explanation };
     }
   }
@@ -178,7 +187,9 @@ export function classifyItemDetailed(item: Item, taxonomy: Taxonomy, opts: Class
     const list = terms ? [...terms.values()].sort((a, b) => b.contribution - a.contribution) : [];
     return { id, raw: round(raw), score: round(score), terms: list };
   });
-  scored.sort((a, b) => b.score - a.score || taxonomy.topicIds.indexOf(a.id) - taxonomy.topicIds.indexOf(b.id));
+  scored.sort(
+    (a, b) => b.score - a.score || taxonomy.topicIds.indexOf(a.id) - taxonomy.topicIds.indexOf(b.id),
+  );
   const off = byTopic.get(OFF_TOPIC);
   const offRaw = round(sum(off));
   explanation.topics = scored.filter((t) => t.raw !== 0);

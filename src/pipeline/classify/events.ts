@@ -43,7 +43,8 @@ const MAGNITUDE_PATTERNS = [
   /\b(\d\.\d)[\s-]*magnitude\b/i,
   /(\d(?:\.\d+)?)\s*级/,
 ];
-const ALERT_PATTERN = /\b(green|yellow|orange|red)\b[^.]{0,30}\balert\b|\balert level is (green|yellow|orange|red)\b/i;
+const ALERT_PATTERN =
+  /\b(green|yellow|orange|red)\b[^.]{0,30}\balert\b|\balert level is (green|yellow|orange|red)\b/i;
 
 /** True when the item is to be judged as an event: told so, or it carries geo facts or event ids. */
 export function isEventItem(item: Item, events?: boolean): boolean {
@@ -96,7 +97,8 @@ export function decideEvent(facts: EventFacts, taxonomy: Taxonomy): EventDecisio
   if (facts.magnitude !== undefined) evidence.push(`magnitude:${facts.magnitude}`);
   if (facts.alertLevel) evidence.push(`alert:${facts.alertLevel}`);
   if (!rule) return { facts, topic: null, evidence, reason: `no rule for event type "${facts.type}"` };
-  if (rule.topic === null) return { facts, topic: null, evidence, reason: `${facts.type} events are off-topic` };
+  if (rule.topic === null)
+    return { facts, topic: null, evidence, reason: `${facts.type} events are off-topic` };
   const gated = rule.minMagnitude !== undefined || rule.alertLevels !== undefined;
   if (!gated) return { facts, topic: rule.topic, evidence, reason: `${facts.type} events → ${rule.topic}` };
   const byMag = rule.minMagnitude !== undefined && (facts.magnitude ?? -1) >= rule.minMagnitude;

@@ -1,4 +1,13 @@
 /** The classify stage: topic classification, relevance, event rules and tags. */
+
+export {
+  compileTagger,
+  type DetailedTags,
+  type Tagger,
+  tagItem,
+  tagItemDetailed,
+  tagPrepared,
+} from '../tags.js';
 export {
   type ClassifyOptions,
   classifyItem,
@@ -18,4 +27,3 @@ export {
   tokenize,
 } from './matcher.js';
 export { compileTaxonomy, OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
-export { compileTagger, type DetailedTags, type Tagger, tagItem, tagItemDetailed, tagPrepared } from '../tags.js';

@@ -37,6 +37,16 @@ interface Entry<P> {
   payloads: P[];
 }
 
+interface TrieNode<P> {
+  next: Map<string, TrieNode<P>>;
+  entries?: Entry<P>[];
+}
+
+interface Pick<P> {
+  entry: Entry<P> | undefined;
+  len: number;
+}
+
 const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const MIN_PREFIX = 3;
 
@@ -84,10 +94,9 @@ export function tokenize(text: string): { orig: string[]; folded: string[] } {
 /** The compiled matcher. */
 export class LexiconMatcher<P> {
   private readonly exact = new Map<string, Entry<P>[]>();
-  private readonly prefix = new Map<string, Entry<P>[]>();
+  /** Character trie of the prefix terms' first words. */
+  private readonly prefixRoot: TrieNode<P> = { next: new Map() };
   private readonly cjk = new Map<string, Array<{ text: string; entry: Entry<P> }>>();
-  /** Lengths of the prefix terms' first words, longest first. */
-  private prefixLengths: number[] = [];
 
   constructor(specs: Iterable<TermSpec<P>>) {
     const merged = new Map<string, Entry<P>>();
@@ -108,7 +117,13 @@ export class LexiconMatcher<P> {
     const raw = spec.term.trim();
     if (raw.length === 0) return undefined;
     if (CJK_RE.test(raw)) {
-      const entry: Entry<P> = { rest: [], caseSensitive: null, term: raw, lang: spec.lang, payloads: [spec.payload] };
+      const entry: Entry<P> = {
+        rest: [],
+        caseSensitive: null,
+        term: raw,
+        lang: spec.lang,
+        payloads: [spec.payload],
+      };
       const first = raw[0] as string;
       const list = this.cjk.get(first) ?? [];
       list.push({ text: raw, entry });
@@ -137,13 +152,17 @@ export class LexiconMatcher<P> {
     };
     const key = cs ? foldWord(first.word) : first.word;
     if (first.prefix && first.word.length >= MIN_PREFIX) {
-      const list = this.prefix.get(key) ?? [];
-      list.push(entry);
-      this.prefix.set(key, list);
-      if (!this.prefixLengths.includes(key.length)) {
-        this.prefixLengths.push(key.length);
-        this.prefixLengths.sort((a, b) => b - a);
+      let node = this.prefixRoot;
+      for (const ch of key) {
+        let child = node.next.get(ch);
+        if (!child) {
+          child = { next: new Map() };
+          node.next.set(ch, child);
+        }
+        node = child;
       }
+      if (!node.entries) node.entries = [];
+      node.entries.push(entry);
     } else {
       const list = this.exact.get(key) ?? [];
       list.push(entry);
@@ -163,29 +182,40 @@ export class LexiconMatcher<P> {
 
   private matchWords({ orig, folded }: PreparedText, out: Match<P>[]): void {
     let i = 0;
+    const hasPrefixes = this.prefixRoot.next.size > 0;
     while (i < folded.length) {
       const word = folded[i] as string;
-      let best: Entry<P> | undefined;
-      let bestLen = 0;
-      const consider = (list: Entry<P>[] | undefined) => {
-        if (!list) return;
-        for (const e of list) {
-          const len = 1 + e.rest.length;
-          if (len <= bestLen || i + len > folded.length) continue;
-          if (this.matchesAt(e, orig, folded, i)) {
-            best = e;
-            bestLen = len;
-          }
+      const pick: Pick<P> = { entry: undefined, len: 0 };
+      this.consider(this.exact.get(word), orig, folded, i, pick);
+      if (hasPrefixes) {
+        let node: TrieNode<P> | undefined = this.prefixRoot;
+        for (let c = 0; c < word.length && node; c++) {
+          node = node.next.get(word[c] as string);
+          if (node?.entries) this.consider(node.entries, orig, folded, i, pick);
         }
-      };
-      consider(this.exact.get(word));
-      for (const n of this.prefixLengths) {
-        if (n <= word.length) consider(this.prefix.get(word.slice(0, n)));
       }
-      if (best) {
-        out.push({ term: best.term, lang: best.lang, payloads: best.payloads, at: i });
-        i += bestLen;
+      if (pick.entry) {
+        out.push({ term: pick.entry.term, lang: pick.entry.lang, payloads: pick.entry.payloads, at: i });
+        i += pick.len;
       } else i++;
+    }
+  }
+
+  private consider(
+    list: Entry<P>[] | undefined,
+    orig: string[],
+    folded: string[],
+    i: number,
+    pick: Pick<P>,
+  ): void {
+    if (!list) return;
+    for (const e of list) {
+      const len = 1 + e.rest.length;
+      if (len <= pick.len || i + len > folded.length) continue;
+      if (this.matchesAt(e, orig, folded, i)) {
+        pick.entry = e;
+        pick.len = len;
+      }
     }
   }
 

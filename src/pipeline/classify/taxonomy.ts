@@ -3,8 +3,9 @@
  * Everything the classifier needs at run time hangs off the returned object; it is immutable and can be
  * shared across items and workers.
  */
-import type { EventRule, TopicsFile } from '../../config/topics-schema.js';
+
 import type { TagsFile } from '../../config/tags-schema.js';
+import type { EventRule, TopicsFile } from '../../config/topics-schema.js';
 import { compileTagger, type Tagger } from '../tags.js';
 import { LexiconMatcher, type TermSpec } from './matcher.js';
 

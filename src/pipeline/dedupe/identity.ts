@@ -99,7 +99,9 @@ export function identityKeys(item: Item, events = eventIds(item)): string[] {
   const url = item.url ? canonicalUrl(item.url) : null;
   if (url) keys.push(`u:${url}`);
   for (const d of dois(item)) keys.push(`d:${d}`);
-  const title = normalizeText(item.title).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const title = normalizeText(item.title)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
   if (source && title.length >= 12) keys.push(`t:${source}|${title}`);
   return [...new Set(keys)];
 }

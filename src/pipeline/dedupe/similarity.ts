@@ -45,7 +45,10 @@ export interface GeoLimits {
 export const DEFAULT_GEO_LIMITS: GeoLimits = { maxMs: 120_000, maxKm: 50, maxMagnitude: 0.5 };
 
 /** Event point of an item with geo facts and a publication time (which event feeds set to the origin time). */
-export function eventPoint(geo: GeoInfo | undefined, publishedAt: string | null | undefined): EventPoint | null {
+export function eventPoint(
+  geo: GeoInfo | undefined,
+  publishedAt: string | null | undefined,
+): EventPoint | null {
   if (!geo || !publishedAt || !Number.isFinite(geo.lat) || !Number.isFinite(geo.lon)) return null;
   const t = Date.parse(publishedAt);
   if (Number.isNaN(t)) return null;
@@ -74,6 +77,12 @@ export function geoSimilarity(a: EventPoint, b: EventPoint, lim: GeoLimits = DEF
 }
 
 /** Spatio-temporal cell of a point (2-minute × 0.5° cells); neighbours are probed by the index. */
-export function geoCell(p: EventPoint, dt = 0, dLat = 0, dLon = 0, lim: GeoLimits = DEFAULT_GEO_LIMITS): string {
+export function geoCell(
+  p: EventPoint,
+  dt = 0,
+  dLat = 0,
+  dLon = 0,
+  lim: GeoLimits = DEFAULT_GEO_LIMITS,
+): string {
   return `${Math.floor(p.t / lim.maxMs) + dt}|${Math.floor(p.lat * 2) + dLat}|${Math.floor(p.lon * 2) + dLon}`;
 }

@@ -4,7 +4,7 @@ import { hash32 } from './text.js';
 
 /** Two independent 32-bit hashes of an identity key (a 64-bit fingerprint; collisions at 10⁸ keys ≈ 3·10⁻⁴). */
 export function keyHashes(key: string): [number, number] {
-  return [hash32(key, 0x811c9dc5), hash32(key, 0x2166136b) | 1];
+  return [hash32(key, 0x811c9dc5), (hash32(key, 0x2166136b) | 1) >>> 0];
 }
 
 /**

@@ -5,7 +5,7 @@
  * stories and a Redis-backed twin can implement {@link StoryIndex} the same way.
  */
 import type { Item, StoryAssignment } from '../types.js';
-import { BandTable } from './band-table.js';
+import { BandTable, sketch } from './band-table.js';
 import { eventIds, eventsConflict, identityKeys } from './identity.js';
 import { bandKeys, DEFAULT_LSH, type LshParams } from './minhash.js';
 import { isRelay } from './relay.js';
@@ -49,6 +49,12 @@ export interface StoryIndex {
   readonly size: number;
 }
 
+/**
+ * Sketch pre-filter: a candidate must share ≥ 50 % of the smaller sketch's bits. A pair at the threshold shares
+ * ≥ 55 % of the smaller feature set (overlap ≥ similarity), so this only drops chance collisions (docs/dedupe.md).
+ */
+const SKETCH_FRACTION = 0.5;
+
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Creates an empty in-memory story index. */
@@ -70,12 +76,13 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   const pool = new FeaturePool();
   const candidates = new Uint32Array(lsh.bands * perBucket);
 
-  function byText(features: Uint32Array, ev: string[]): [number, number] {
+  function byText(features: Uint32Array, ev: string[], point: EventPoint | null): [number, number] {
     let best = -1;
     let bestSim = 0;
     if (features.length < MIN_FEATURES) return [best, bestSim];
     let n = 0;
-    for (const key of bandKeys(features, lsh)) n = bands.collect(key, candidates, n);
+    const sk = sketch(features);
+    for (const key of bandKeys(features, lsh)) n = bands.collect(key, candidates, n, sk, SKETCH_FRACTION);
     for (let c = 0; c < n; c++) {
       const handle = candidates[c]!;
       const i = pool.intersect(features, handle);
@@ -86,6 +93,9 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
       if (sim < threshold || sim <= bestSim) continue;
       const se = events.get(s);
       if (se && eventsConflict(ev, se)) continue;
+      // Two located reports far apart in space or time are different events, however alike their titles.
+      const sp = point && points.get(s);
+      if (sp && geoSimilarity(point, sp, limits) === 0) continue;
       [best, bestSim] = [s, sim];
     }
     return [best, bestSim];
@@ -123,7 +133,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     }
     const features = featureSet(item.title);
     const point = eventPoint(item.geo, item.publishedAt);
-    if (match < 0) [match, similarity] = byText(features, ev);
+    if (match < 0) [match, similarity] = byText(features, ev, point);
     if (match < 0 && point) [match, similarity] = byGeo(point, ev);
 
     if (match >= 0) {
@@ -149,7 +159,10 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     relayCanonical.set(s, relay ? 1 : 0);
     if (ev.length) events.set(s, ev);
     for (const h of hashes) keys.setIfAbsent(h, s);
-    if (features.length >= MIN_FEATURES) for (const key of bandKeys(features, lsh)) bands.add(key, handle);
+    if (features.length >= MIN_FEATURES) {
+      const sk = sketch(features);
+      for (const key of bandKeys(features, lsh)) bands.add(key, handle, sk);
+    }
     if (point) {
       points.set(s, point);
       const cell = geoCell(point, 0, 0, 0, limits);

@@ -14,9 +14,8 @@ export interface RenderOptions {
 }
 
 const ZH_NUM = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
-const EN_MONTHS = 'January February March April May June July August September October November December'.split(
-  ' ',
-);
+const EN_MONTHS =
+  'January February March April May June July August September October November December'.split(' ');
 
 export const DEFAULT_TITLE: Record<Lang, string> = { zh: '地学快讯', en: 'Geoscience Express' };
 

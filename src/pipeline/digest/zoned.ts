@@ -43,7 +43,13 @@ export function zonedParts(epochMs: number, timeZone: string): ZonedParts {
   for (const p of formatter(timeZone).formatToParts(new Date(epochMs))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute! };
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+  };
 }
 
 /** The instant (epoch ms) when the wall clock in `timeZone` shows the given date and hour. */

@@ -26,7 +26,8 @@ export function identityKeys(items: readonly ParsedItem[], sourceId: string, bas
     if (guid && guidCount.get(guid) === 1) key = `guid:${guid}`;
     else if (guid && url) key = `guid:${guid}|url:${url}`;
     else if (url) key = `url:${url}`;
-    else key = `text:${(it.title ?? '').trim().toLowerCase()}|${(it.summary ?? it.content ?? '').slice(0, 500)}`;
+    else
+      key = `text:${(it.title ?? '').trim().toLowerCase()}|${(it.summary ?? it.content ?? '').slice(0, 500)}`;
     // Still colliding (same GUID and URL, or same text): number the repeats so no entry is silently lost.
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);

@@ -1,4 +1,4 @@
-import { htmlToText, cleanText } from '../parse/text.js';
+import { cleanText, htmlToText } from '../parse/text.js';
 import type { Item, ParseDocument, Warning } from '../types.js';
 import { canonicalUrl } from './canonical-url.js';
 import { identityKeys } from './identity.js';
@@ -62,7 +62,11 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
     if (publishedAt) {
       const t = Date.parse(publishedAt);
       if (Number.isNaN(t)) {
-        warnings.push({ index, code: 'DATE_UNPARSEABLE', message: `item ${index}: date "${publishedAt}" not understood` });
+        warnings.push({
+          index,
+          code: 'DATE_UNPARSEABLE',
+          message: `item ${index}: date "${publishedAt}" not understood`,
+        });
         publishedAt = null;
       } else if (t > latest) {
         warnings.push({
@@ -80,7 +84,11 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
         return;
       } else publishedAt = new Date(t).toISOString();
     } else {
-      warnings.push({ index, code: 'DATE_MISSING', message: `item ${index}: no usable date; fetch time used` });
+      warnings.push({
+        index,
+        code: 'DATE_MISSING',
+        message: `item ${index}: no usable date; fetch time used`,
+      });
     }
 
     const doi = raw.doi ?? DOI.exec(raw.link ?? '')?.[1] ?? undefined;

@@ -16,7 +16,9 @@ export function truncateSummary(text: string, max: number): string {
     if (end <= head.length) cut = end;
   }
   if (cut >= head.length / 2) return head.slice(0, cut).trim();
-  const roomy = Array.from(head).slice(0, max - 1).join('');
+  const roomy = Array.from(head)
+    .slice(0, max - 1)
+    .join('');
   const space = roomy.lastIndexOf(' ');
   const base = space >= roomy.length / 2 ? roomy.slice(0, space) : roomy;
   return `${base.replace(/[\s,;:，、]+$/u, '')}…`;

@@ -34,7 +34,7 @@ function textConstruct(el: XmlElement | undefined, defaultType: 'text' | 'html')
   if (mode === 'base64') return decodeBase64(el);
   if (mode === 'escaped' || type === 'text/html') t = 'html';
   else if (type === 'application/xhtml+xml') t = 'xhtml-div';
-  else if (mode === 'base64' || (type && !/^(text|html|xhtml)$|xml$|^text\//.test(type))) return decodeBase64(el);
+  else if (type && !/^(text|html|xhtml)$|xml$|^text\//.test(type)) return decodeBase64(el);
   else if (type === 'text/plain') t = 'text';
   if (t === type) return el;
   const attrs = new Map(el.attrs);
@@ -42,10 +42,17 @@ function textConstruct(el: XmlElement | undefined, defaultType: 'text' | 'html')
   return { ...el, attrs };
 }
 
-/** Atom base64 content (`mode="base64"` or a non-text media type): decoded as UTF-8 HTML. */
+/** Atom base64 content (`mode="base64"` or a non-text media type): decoded as UTF-8 HTML, else dropped. */
 function decodeBase64(el: XmlElement): XmlElement {
   const raw = textOf(el).replace(/\s+/g, '');
-  const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : '';
+  let text = '';
+  if (/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'base64'));
+    } catch {
+      text = '';
+    }
+  }
   const attrs = new Map(el.attrs);
   attrs.set('type', 'html');
   return { ...el, attrs, children: [text] };
@@ -59,10 +66,10 @@ function author(el: XmlElement): string | null {
   );
 }
 
-function readEntry(entry: XmlElement, ctx: ReadContext, atom03: boolean, n: number): ParsedItem {
+function readEntry(entry: XmlElement, ctx: ReadContext, n: number): ParsedItem {
   const where = `entry ${n}`;
   const guid = cleanText(textOf(child(entry, ...A('id')))) || null;
-  const title = plainField(textConstruct(child(entry, ...A('title')), atom03 ? 'text' : 'text'));
+  const title = plainField(textConstruct(child(entry, ...A('title')), 'text'));
   const { geo, eventIds } = readGeo(entry);
   eventIds.push(...usgsAtomExtras(guid, title, geo));
   const enclosures: Enclosure[] = [];
@@ -85,7 +92,9 @@ function readEntry(entry: XmlElement, ctx: ReadContext, atom03: boolean, n: numb
     published: dateField(textOf(child(entry, ...A('published', 'issued', 'created'), 'dc:date')), ctx, where),
     updated: dateField(textOf(child(entry, ...A('updated', 'modified'))), ctx, where),
     author: author(entry),
-    summary: htmlField(textConstruct(child(entry, ...A('summary')), 'text')),
+    summary:
+      htmlField(textConstruct(child(entry, ...A('summary')), 'text')) ??
+      htmlField(textConstruct(child(child(entry, 'media:group') ?? entry, 'media:description'), 'text')),
     content: content && !attr(content, 'src') ? htmlField(textConstruct(content, 'text')) : null,
     categories: uniq(
       children(entry, ...A('category'), 'dc:subject').map((c) =>
@@ -100,7 +109,6 @@ function readEntry(entry: XmlElement, ctx: ReadContext, atom03: boolean, n: numb
 
 /** Reads an Atom `<feed>` document. */
 export function readAtom(root: XmlElement, ctx: ReadContext): { feed: FeedMeta; items: ParsedItem[] } {
-  const atom03 = root.attrs.get('version') === '0.3';
   const subtitle = child(root, ...A('subtitle', 'tagline'));
   const feed: FeedMeta = {
     title: plainField(textConstruct(child(root, ...A('title')), 'text')),
@@ -110,5 +118,5 @@ export function readAtom(root: XmlElement, ctx: ReadContext): { feed: FeedMeta; 
     updated: dateField(textOf(child(root, ...A('updated', 'modified'))), ctx, 'feed'),
   };
   const entries = capEntries(children(root, ...A('entry')), ctx);
-  return { feed, items: entries.map((e, i) => readEntry(e, ctx, atom03, i + 1)) };
+  return { feed, items: entries.map((e, i) => readEntry(e, ctx, i + 1)) };
 }

@@ -31,7 +31,8 @@ export function sniffSyntax(text: string, contentType?: string): Syntax | null {
   const doctype = /^<!doctype\s+([\w:-]+)[^>[]*(\[[\s\S]*?\])?\s*>/i.exec(head);
   const root = doctype ? skipProlog(head.slice(doctype[0].length)) : head;
   if (/^<(rss|feed|rdf:RDF|channel)\b/i.test(root)) return 'xml';
-  if (/^<html[\s>]/i.test(root) || (doctype && /^html$/i.test(doctype[1]!) && !root.startsWith('<'))) return 'html';
+  if (/^<html[\s>]/i.test(root) || (doctype && /^html$/i.test(doctype[1]!) && !root.startsWith('<')))
+    return 'html';
   if (/^<(head|body|div|p|table|ul|a|meta|title|script|link)[\s>]/i.test(root)) return 'html';
   return ct.includes('html') && !ct.includes('xhtml') ? 'html' : 'xml';
 }

@@ -7,7 +7,7 @@ import type { FeedMeta, GeoInfo, ParsedItem } from '../types.js';
 import { capEntries, type ReadContext, uniq } from './common.js';
 import { parseEpochMs } from './dates.js';
 import { arr, obj, str } from './json-feed.js';
-import { cleanText, escapeHtml } from './text.js';
+import { cleanText } from './text.js';
 import { safeLink } from './urls.js';
 
 function numberOf(o: unknown, key: string): number | undefined {
@@ -41,17 +41,16 @@ function geoOf(feature: unknown, props: unknown): GeoInfo | undefined {
 
 function readFeature(f: unknown, ctx: ReadContext): ParsedItem {
   const props = obj(f, 'properties') ?? {};
-  const id = str(f, 'id');
+  const rawId = typeof f === 'object' && f !== null ? (f as Record<string, unknown>).id : undefined;
+  const id = typeof rawId === 'number' && Number.isFinite(rawId) ? String(rawId) : str(f, 'id');
   const aliases = (str(props, 'ids') ?? '').split(',').map((s) => s.trim());
   const title = str(props, 'title') ?? str(props, 'place');
-  const place = str(props, 'place');
   return {
     guid: id ?? null,
     title: title ? cleanText(title) || null : null,
     link: safeLink(str(props, 'url'), ctx.url),
     published: parseEpochMs(numberOf(props, 'time')),
     updated: parseEpochMs(numberOf(props, 'updated')),
-    summary: place ? `<p>${escapeHtml(cleanText(place))}</p>` : null,
     categories: uniq([str(props, 'type')]),
     geo: geoOf(f, props),
     eventIds: uniq(

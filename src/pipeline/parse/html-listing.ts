@@ -101,6 +101,10 @@ function fromLinks($: CheerioAPI, test: (href: string, text: string) => boolean)
   return out;
 }
 
+/** Long enough to be a headline: 12 characters, or 5 in CJK scripts. */
+const headline = (t: string) =>
+  t.length >= 12 || (t.length >= 5 && /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/.test(t));
+
 const ARTICLE_URL =
   /(\/\d{4}\/\d{1,2}\/|\d{8}|\/\d{6}\/|\d{6,}\.s?html?$|\/(news|article|releases?|press)\/.)/i;
 
@@ -122,7 +126,7 @@ export function readHtmlListing(
     else
       candidates = fromLinks(
         $,
-        (href, t) => t.length >= 12 && ARTICLE_URL.test(href) && !/^(#|javascript:|mailto:)/i.test(href),
+        (href, t) => headline(t) && ARTICLE_URL.test(href) && !/^(#|javascript:|mailto:)/i.test(href),
       );
   } catch (err) {
     if (err instanceof GeoError) throw err;

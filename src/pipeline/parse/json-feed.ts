@@ -82,7 +82,7 @@ export function readJsonFeed(doc: unknown, ctx: ReadContext): { feed: FeedMeta; 
     title: str(doc, 'title') ? toPlainText(str(doc, 'title')!) || null : null,
     link,
     description: str(doc, 'description') ? toPlainText(str(doc, 'description')!) || null : null,
-    language: str(doc, 'language') ?? null,
+    language: str(doc, 'language') ? cleanText(str(doc, 'language')!) || null : null,
     updated: null,
   };
   const entries = capEntries(arr(doc, 'items'), ctx);

@@ -80,7 +80,8 @@ export function readRssItem(
     cleanText(textOf(guidEl)) || attr(item, 'rdf:about') || cleanText(textOf(child(item, 'dc:identifier')));
   const permalink =
     guidEl && attr(guidEl, 'isPermaLink') !== 'false' && /^https?:\/\//i.test(guid) ? guid : null;
-  const linkText = cleanText(textOf(child(item, ...K('link'))));
+  const linkEl = child(item, ...K('link'));
+  const linkText = cleanText(textOf(linkEl)) || attr(linkEl, 'href');
   const link = safeLink(linkText || atomLink(item) || permalink, base);
   const where = `entry ${n}`;
   const { geo, eventIds } = readGeo(item);

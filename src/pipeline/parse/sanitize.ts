@@ -34,6 +34,8 @@ const ALLOWED_ATTRS = new Set(
   ).split(' '),
 );
 const URL_ATTRS = new Set(['href', 'src', 'cite', 'poster']);
+/** Longest HTML input sanitised (characters); the rest is cut before parsing. */
+const MAX_INPUT = 2_000_000;
 
 /** Sanitiser options. */
 export interface SanitizeOptions {
@@ -52,6 +54,20 @@ function escapeAttr(v: string): string {
  * http(s)/mailto (relative ones resolved against `base`), comments dropped, text escaped.
  */
 export function sanitizeHtml(html: string, opts: SanitizeOptions = {}): string {
+  // htmlparser2 applies implied end tags relative to elements we drop, so one pass is not always a fixed
+  // point (`<p><x!><p>`); re-running on the output until it is stable makes the result idempotent.
+  // Inputs beyond MAX_INPUT are cut first so the cost stays bounded; the caller's field cap (1 MB,
+  // FIELD_TRUNCATED) still applies to the output.
+  let out = sanitizeOnce(html.length > MAX_INPUT ? html.slice(0, MAX_INPUT) : html, opts);
+  for (let i = 0; i < 3; i++) {
+    const again = sanitizeOnce(out, opts);
+    if (again === out) break;
+    out = again;
+  }
+  return out;
+}
+
+function sanitizeOnce(html: string, opts: SanitizeOptions): string {
   const maxDepth = opts.maxDepth ?? 128;
   const out: string[] = [];
   /** What we did for each open element: emitted tag name, or '' (tag skipped), or '!' (content dropped). */

@@ -47,8 +47,38 @@ const BLOCK = new Set([
 
 /** C1 controls as windows-1252 meant them (feeds mislabelled as ISO-8859-1 carry smart quotes there). */
 const CP1252_C1 = [
-  '€', '', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '', 'Ž', '',
-  '', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '', 'ž', 'Ÿ',
+  '€',
+  '',
+  '‚',
+  'ƒ',
+  '„',
+  '…',
+  '†',
+  '‡',
+  'ˆ',
+  '‰',
+  'Š',
+  '‹',
+  'Œ',
+  '',
+  'Ž',
+  '',
+  '',
+  '‘',
+  '’',
+  '“',
+  '”',
+  '•',
+  '–',
+  '—',
+  '˜',
+  '™',
+  'š',
+  '›',
+  'œ',
+  '',
+  'ž',
+  'Ÿ',
 ];
 
 /**
@@ -77,21 +107,24 @@ const VOID_TAGS = /^(area|base|br|col|embed|hr|img|input|link|meta|param|source|
 export function capNesting(html: string, max = 512): string {
   if (html.length < max * 3) return html;
   let depth = 0;
-  return html.replace(/<(\/?)([a-zA-Z][\w:-]*)\b[^<>]*?(\/?)>/g, (tag, close: string, name: string, self: string) => {
-    if (self || VOID_TAGS.test(name)) return depth >= max ? '' : tag;
-    if (close) {
-      const keep = depth <= max;
-      depth = Math.max(0, depth - 1);
-      return keep ? tag : '';
-    }
-    depth++;
-    return depth > max ? '' : tag;
-  });
+  return html.replace(
+    /<(\/?)([a-zA-Z][\w:-]*)\b[^<>]*?(\/?)>/g,
+    (tag, close: string, name: string, self: string) => {
+      if (self || VOID_TAGS.test(name)) return depth >= max ? '' : tag;
+      if (close) {
+        const keep = depth <= max;
+        depth = Math.max(0, depth - 1);
+        return keep ? tag : '';
+      }
+      depth++;
+      return depth > max ? '' : tag;
+    },
+  );
 }
 
 /** Removes `&#0;`/`&#x0;` references, which HTML decoding would turn into U+FFFD. */
 export function dropNulReferences(s: string): string {
-  return s.includes('&#') ? s.replace(/&#(?:0+|x0+);?/gi, '') : s;
+  return s.includes('&#') ? s.replace(/&#0+(?![0-9]);?|&#x0+(?![0-9a-f]);?/gi, '') : s;
 }
 
 /** Collapses runs of whitespace (including NBSP) to one space and trims. */
@@ -102,16 +135,6 @@ export function collapseWhitespace(s: string): string {
 /** Plain text cleanup for titles, authors and other single-line fields. */
 export function cleanText(s: string): string {
   return collapseWhitespace(stripInvalidChars(s));
-}
-
-/** Decodes HTML entities (named, decimal, hex) in a string that contains no markup. */
-export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  let out = '';
-  const parser = new Parser({ ontext: (t) => (out += t) }, { decodeEntities: true });
-  // Escape `<` so that the text is never read as markup.
-  parser.end(s.replace(/</g, '&lt;'));
-  return out;
 }
 
 /**

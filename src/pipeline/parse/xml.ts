@@ -58,8 +58,9 @@ function nsPrefix(uri: string, written: string): string {
  */
 export function escapeBareAmpersands(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|&(?![a-zA-Z][a-zA-Z0-9._-]{0,40};|#\d{1,8};|#x[0-9a-fA-F]{1,8};)/g, (m) =>
-    m === '&' ? '&amp;' : m,
+  return text.replace(
+    /<!\[CDATA\[[\s\S]*?\]\]>|&(?![a-zA-Z][a-zA-Z0-9._-]{0,40};|#\d{1,8};|#[xX][0-9a-fA-F]{1,8};)/g,
+    (m) => (m === '&' ? '&amp;' : m),
   );
 }
 
