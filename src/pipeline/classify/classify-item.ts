@@ -18,7 +18,7 @@ import { detectLanguageDetail } from '../language.js';
 import { tagPrepared } from '../tags.js';
 import type { Classification, Item, Tags, TopicScore } from '../types.js';
 import { decideEvent, type EventDecision, isEventItem, readEventFacts } from './events.js';
-import { type Match, type PreparedText, prepareText } from './matcher.js';
+import { type PreparedText, prepareText } from './matcher.js';
 import { OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
 
 export interface ClassifyOptions {
@@ -55,9 +55,9 @@ export interface DetailedClassification {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-function usable(match: Match<TermPayload>, lang: string): boolean {
-  if (match.lang === 'en' || match.lang === lang || lang === 'und') return true;
-  return (match.lang === 'zh' || match.lang === 'ja') && (lang === 'zh' || lang === 'ja');
+function usable(matchLang: string, lang: string): boolean {
+  if (matchLang === 'en' || matchLang === lang || lang === 'und') return true;
+  return (matchLang === 'zh' || matchLang === 'ja') && (lang === 'zh' || lang === 'ja');
 }
 
 /** Accumulates term evidence per pseudo/real topic. */
@@ -69,14 +69,24 @@ function collect(
   const byTopic = new Map<string, Map<string, TermEvidence>>();
   for (const f of fields) {
     for (const m of taxonomy.matcher.match(f.text)) {
-      if (!usable(m, lang)) continue;
-      for (const p of m.payloads) {
-        if (p.weight === 0) continue;
-        const terms = byTopic.get(p.topic) ?? new Map<string, TermEvidence>();
-        byTopic.set(p.topic, terms);
+      // One match may carry several payloads (languages, topics); per topic the largest usable weight counts.
+      const weights = new Map<string, number>();
+      if (m.payloads.length === 1) {
+        const p = m.payloads[0] as TermPayload;
+        if (p.weight !== 0 && usable(m.lang, lang)) weights.set(p.topic, p.weight);
+      } else
+        for (let k = 0; k < m.payloads.length; k++) {
+          const p = m.payloads[k] as TermPayload;
+          if (p.weight === 0 || !usable(m.langs[k] as string, lang)) continue;
+          const w = weights.get(p.topic);
+          if (w === undefined || Math.abs(p.weight) > Math.abs(w)) weights.set(p.topic, p.weight);
+        }
+      for (const [topic, weight] of weights) {
+        const terms = byTopic.get(topic) ?? new Map<string, TermEvidence>();
+        byTopic.set(topic, terms);
         const known = terms.get(m.term);
         if (!known) {
-          terms.set(m.term, { term: m.term, weight: p.weight, field: f.field, count: 1, contribution: 0 });
+          terms.set(m.term, { term: m.term, weight, field: f.field, count: 1, contribution: 0 });
         } else {
           known.count++;
           if (

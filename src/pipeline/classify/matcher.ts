@@ -19,11 +19,15 @@ export interface TermSpec<P> {
   payload: P;
 }
 
-/** A match in a text. */
+/** A match in a text: every payload of the longest term(s) found at one position. */
 export interface Match<P> {
+  /** The term as written (the first one when several terms of the same length matched). */
   term: string;
+  /** Language of the first payload. */
   lang: string;
   payloads: readonly P[];
+  /** Language of each payload (same order as `payloads`). */
+  langs: readonly string[];
   /** Token index (word scripts) or character index (CJK). */
   at: number;
 }
@@ -33,8 +37,8 @@ interface Entry<P> {
   rest: Array<{ word: string; prefix: boolean }>;
   caseSensitive: string[] | null;
   term: string;
-  lang: string;
   payloads: P[];
+  langs: string[];
 }
 
 interface TrieNode<P> {
@@ -43,7 +47,7 @@ interface TrieNode<P> {
 }
 
 interface Pick<P> {
-  entry: Entry<P> | undefined;
+  entries: Entry<P>[];
   len: number;
 }
 
@@ -91,6 +95,26 @@ export function tokenize(text: string): { orig: string[]; folded: string[] } {
   return { orig: p.orig, folded: p.folded };
 }
 
+function toMatch<P>(entries: Entry<P>[], at: number): Match<P> {
+  const [first] = entries as [Entry<P>];
+  if (entries.length === 1) {
+    return {
+      term: first.term,
+      lang: first.langs[0] as string,
+      payloads: first.payloads,
+      langs: first.langs,
+      at,
+    };
+  }
+  return {
+    term: first.term,
+    lang: first.langs[0] as string,
+    payloads: entries.flatMap((e) => e.payloads),
+    langs: entries.flatMap((e) => e.langs),
+    at,
+  };
+}
+
 /** The compiled matcher. */
 export class LexiconMatcher<P> {
   private readonly exact = new Map<string, Entry<P>[]>();
@@ -105,6 +129,7 @@ export class LexiconMatcher<P> {
       const known = merged.get(key);
       if (known) {
         known.payloads.push(spec.payload);
+        known.langs.push(spec.lang);
         continue;
       }
       const entry = this.add(spec);
@@ -121,8 +146,8 @@ export class LexiconMatcher<P> {
         rest: [],
         caseSensitive: null,
         term: raw,
-        lang: spec.lang,
         payloads: [spec.payload],
+        langs: [spec.lang],
       };
       const first = raw[0] as string;
       const list = this.cjk.get(first) ?? [];
@@ -147,8 +172,8 @@ export class LexiconMatcher<P> {
       rest,
       caseSensitive: cs ? words.map((w) => w.word) : null,
       term: raw,
-      lang: spec.lang,
       payloads: [spec.payload],
+      langs: [spec.lang],
     };
     const key = cs ? foldWord(first.word) : first.word;
     if (first.prefix && first.word.length >= MIN_PREFIX) {
@@ -185,7 +210,7 @@ export class LexiconMatcher<P> {
     const hasPrefixes = this.prefixRoot.next.size > 0;
     while (i < folded.length) {
       const word = folded[i] as string;
-      const pick: Pick<P> = { entry: undefined, len: 0 };
+      const pick: Pick<P> = { entries: [], len: 0 };
       this.consider(this.exact.get(word), orig, folded, i, pick);
       if (hasPrefixes) {
         let node: TrieNode<P> | undefined = this.prefixRoot;
@@ -194,8 +219,8 @@ export class LexiconMatcher<P> {
           if (node?.entries) this.consider(node.entries, orig, folded, i, pick);
         }
       }
-      if (pick.entry) {
-        out.push({ term: pick.entry.term, lang: pick.entry.lang, payloads: pick.entry.payloads, at: i });
+      if (pick.entries.length > 0) {
+        out.push(toMatch(pick.entries, i));
         i += pick.len;
       } else i++;
     }
@@ -211,9 +236,12 @@ export class LexiconMatcher<P> {
     if (!list) return;
     for (const e of list) {
       const len = 1 + e.rest.length;
-      if (len <= pick.len || i + len > folded.length) continue;
+      if (len < pick.len || i + len > folded.length) continue;
       if (this.matchesAt(e, orig, folded, i)) {
-        pick.entry = e;
+        // Terms of the same length at one position (e.g. Italian "terremoto" and Spanish "terremoto*")
+        // all count: their payloads are merged.
+        if (len > pick.len) pick.entries = [];
+        pick.entries.push(e);
         pick.len = len;
       }
     }
@@ -248,7 +276,7 @@ export class LexiconMatcher<P> {
         }
       }
       if (hit) {
-        out.push({ term: hit.term, lang: hit.lang, payloads: hit.payloads, at: i });
+        out.push(toMatch([hit], i));
         i += len;
       } else i++;
     }

@@ -1,19 +1,21 @@
 /**
- * A compact multimap from 32-bit band keys to 32-bit values (feature-pool handles), in one interleaved
- * Uint32Array of `[key, value, sketch, next]` entries (16 bytes; one cache line per chain step). Each key keeps
- * at most `perKey` entries, newest first: a hot bucket (a very common token pair) never grows, so the cost of
- * one lookup stays flat however many items are indexed. The 32-bit sketch (a one-word Bloom filter of the
- * story's features) rejects most chance collisions without touching the feature pool, which at millions of
- * stories is a cache and TLB miss per candidate.
+ * A compact multimap from 32-bit LSH band keys to 32-bit values (feature-pool handles, increasing with
+ * insertion), as one open-addressing Uint32Array of `[key, value + 1, sketch, 0]` slots (16 bytes, four per cache
+ * line; load ≤ 0.6). The entries of one key sit in consecutive slots, so a lookup is about one cache/TLB miss —
+ * at millions of stories that, not arithmetic, is the cost. Each key keeps at most `perKey` entries: a new one
+ * overwrites the oldest (smallest value), so a hot bucket (a very common token pair) never grows and the cost of
+ * a lookup stays flat however many items are indexed. The 32-bit sketch (a one-word Bloom filter of the story's
+ * features) rejects most chance collisions without touching the feature pool.
  */
-const NIL = 0xffffffff;
 const W = 4;
+const MAX_LOAD = 0.6;
 
 /** One-word Bloom filter of a feature set. */
 export function sketch(features: Uint32Array): number {
   let s = 0;
-  for (let i = 0; i < features.length; i++)
+  for (let i = 0; i < features.length; i++) {
     s |= 1 << (Math.imul(features[i]! ^ (features[i]! >>> 15), 0x2c1b3c6d) >>> 27);
+  }
   return s >>> 0;
 }
 
@@ -29,24 +31,22 @@ export function sketchesMayMatch(a: number, b: number, frac: number): boolean {
 }
 
 export class BandTable {
-  private heads: Uint32Array;
-  private entries: Uint32Array;
-  private used = 0;
-  private free = NIL;
-  private live = 0;
+  private slots: Uint32Array;
+  private mask: number;
+  private count = 0;
 
   /** @param perKey entries kept per key. @defaultValue 4 */
   constructor(
     private readonly perKey = 4,
-    initial = 1 << 12,
+    initialSlots = 1 << 12,
   ) {
-    this.heads = new Uint32Array(initial).fill(NIL);
-    this.entries = new Uint32Array(initial * W);
+    this.slots = new Uint32Array(initialSlots * W);
+    this.mask = initialSlots - 1;
   }
 
-  /** Number of live entries. */
+  /** Number of occupied slots. */
   get size(): number {
-    return this.live;
+    return this.count;
   }
 
   /**
@@ -55,74 +55,46 @@ export class BandTable {
    */
   collect(key: number, out: Uint32Array, n: number, sk = 0xffffffff, frac = 0): number {
     const k = key >>> 0;
-    const t = this.entries;
+    const t = this.slots;
     let m = n;
-    for (let e = this.heads[k & (this.heads.length - 1)]!; e !== NIL; e = t[e * W + 3]!) {
-      if (t[e * W] !== k || !sketchesMayMatch(sk, t[e * W + 2]!, frac)) continue;
-      const v = t[e * W + 1]!;
-      let i = 0;
-      while (i < m && out[i] !== v) i++;
-      if (i === m) out[m++] = v;
+    for (let i = k & this.mask; t[i * W + 1] !== 0; i = (i + 1) & this.mask) {
+      if (t[i * W] !== k || !sketchesMayMatch(sk, t[i * W + 2]!, frac)) continue;
+      const v = t[i * W + 1]! - 1;
+      let j = 0;
+      while (j < m && out[j] !== v) j++;
+      if (j === m) out[m++] = v;
     }
     return m;
   }
 
-  /** Adds `value` under `key`, dropping the oldest entry of that key beyond `perKey`. */
+  /** Adds `value` (larger than every earlier value) under `key`, replacing the key's oldest beyond `perKey`. */
   add(key: number, value: number, sk = 0xffffffff): void {
-    const k = key >>> 0;
-    if (this.live * 2 >= this.heads.length) this.grow();
-    const slot = k & (this.heads.length - 1);
-    const e = this.alloc();
-    const t = this.entries;
-    t[e * W] = k;
-    t[e * W + 1] = value;
-    t[e * W + 2] = sk;
-    t[e * W + 3] = this.heads[slot]!;
-    this.heads[slot] = e;
-    this.live++;
-    let seen = 0;
-    let prev = NIL;
-    for (let c = e; c !== NIL; prev = c, c = t[c * W + 3]!) {
-      if (t[c * W] !== k || ++seen <= this.perKey) continue;
-      t[prev * W + 3] = t[c * W + 3]!;
-      t[c * W + 3] = this.free;
-      this.free = c;
-      this.live--;
-      break;
-    }
+    if (this.count + 1 > MAX_LOAD * (this.mask + 1)) this.grow();
+    this.put(key >>> 0, value + 1, sk >>> 0);
   }
 
-  private alloc(): number {
-    if (this.free !== NIL) {
-      const e = this.free;
-      this.free = this.entries[e * W + 3]!;
-      return e;
+  private put(k: number, stored: number, sk: number): void {
+    const t = this.slots;
+    let seen = 0;
+    let oldest = -1;
+    let i = k & this.mask;
+    for (; t[i * W + 1] !== 0; i = (i + 1) & this.mask) {
+      if (t[i * W] !== k) continue;
+      seen++;
+      if (oldest < 0 || t[i * W + 1]! < t[oldest * W + 1]!) oldest = i;
     }
-    if (this.used * W === this.entries.length) {
-      const next = new Uint32Array(this.entries.length * 2);
-      next.set(this.entries);
-      this.entries = next;
-    }
-    return this.used++;
+    const at = seen >= this.perKey ? oldest : i;
+    if (at === i) this.count++;
+    t[at * W] = k;
+    t[at * W + 1] = stored;
+    t[at * W + 2] = sk;
   }
 
   private grow(): void {
-    const old = this.heads;
-    const heads = new Uint32Array(old.length * 2).fill(NIL);
-    const mask = heads.length - 1;
-    const t = this.entries;
-    const chain: number[] = [];
-    // Re-thread every live entry, keeping each key's newest-first order.
-    for (let s = 0; s < old.length; s++) {
-      chain.length = 0;
-      for (let e = old[s]!; e !== NIL; e = t[e * W + 3]!) chain.push(e);
-      for (let i = chain.length - 1; i >= 0; i--) {
-        const e = chain[i]!;
-        const slot = t[e * W]! & mask;
-        t[e * W + 3] = heads[slot]!;
-        heads[slot] = e;
-      }
-    }
-    this.heads = heads;
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.mask = this.slots.length / W - 1;
+    this.count = 0;
+    for (let i = 0; i < old.length; i += W) if (old[i + 1] !== 0) this.put(old[i]!, old[i + 1]!, old[i + 2]!);
   }
 }

@@ -32,6 +32,9 @@ export interface NormalizeResult {
   warnings: Array<Warning & { index: number }>;
 }
 
+/** Longest title kept; a real headline is far shorter, a hostile one may be megabytes. */
+const TITLE_MAX_CHARS = 500;
+
 const DOI = /\b(10\.\d{4,9}\/[^\s"<>?#]+[^\s"<>?#.,;)])/;
 
 /**
@@ -51,6 +54,10 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
     const summaryText = cleanText(htmlToText(raw.summary ?? raw.content ?? ''));
     const contentText = raw.content ? cleanText(htmlToText(raw.content)) : '';
     let title = cleanText(raw.title ?? '');
+    if (Array.from(title).length > TITLE_MAX_CHARS) {
+      warnings.push({ index, code: 'TITLE_TRUNCATED', message: `item ${index}: title cut to ${TITLE_MAX_CHARS} characters` });
+      title = truncateSummary(title, TITLE_MAX_CHARS);
+    }
     if (!title && summaryText) title = truncateSummary(summaryText, 120);
     const url = canonicalUrl(raw.link, base) ?? undefined;
     if (!title && !url) {

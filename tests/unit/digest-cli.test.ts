@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import * as cheerio from 'cheerio';
+import { describe, expect, it } from 'vitest';
+import type { CommandIO } from '../../src/cli/command.js';
+import { command } from '../../src/cli/commands/digest.js';
+import { dayRecords } from './digest-fixture-records.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'geointel-digest-'));
+const file = join(dir, 'records.jsonl');
+writeFileSync(
+  file,
+  `${dayRecords()
+    .map((r) => JSON.stringify(r))
+    .join('\n')}\n`,
+);
+const broken = join(dir, 'broken.jsonl');
+writeFileSync(broken, `${JSON.stringify(dayRecords()[0])}\n{oops\n{"schema":"geointel.record/1"}\n`);
+
+async function run(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const io: CommandIO = { stdin: Readable.from([]), stdout, stderr, env: { GEOINTEL_CONFIG_DIR: 'config' } };
+  const code = await command.run(args, io);
+  return { code, out, err };
+}
+
+describe('geointel digest', () => {
+  it('renders Markdown in Chinese by default', async () => {
+    const { code, out } = await run(['--from', file, '--date', '2023-10-06']);
+    expect(code).toBe(0);
+    expect(out).toContain('# 地学快讯');
+    expect(out).toContain('## 一、基础地质');
+    expect(out).toContain('（美国地质调查局，2023.10.5）');
+  });
+
+  it('renders English HTML and JSON', async () => {
+    const html = await run(['--from', file, '--date', '2023-10-06', '--format', 'html', '--lang', 'en']);
+    expect(html.code).toBe(0);
+    expect(cheerio.load(html.out)('h1').text()).toBe('Geoscience Express');
+    const json = await run(['--from', file, '--date', '2023-10-06', '--format', 'json', '--lang', 'en']);
+    expect(JSON.parse(json.out).count).toBe(5);
+  });
+
+  it('reports bad lines with file and line, renders the rest, exits 1', async () => {
+    const { code, out, err } = await run(['--from', broken, '--date', '2023-10-06', '--lang', 'en']);
+    expect(code).toBe(1);
+    expect(out).toContain('USGS estimates lithium');
+    expect(err).toContain('broken.jsonl:2');
+    expect(err).toContain('broken.jsonl:3');
+  });
+
+  it.each([
+    [['--date', '2023-10-06']],
+    [['--from', file, '--format', 'pdf']],
+    [['--from', file, '--lang', 'fr']],
+    [['--from', file, '--date', '2023-13-01']],
+    [['--from', join(dir, 'missing.jsonl')]],
+  ])('usage error %j exits 2', async (args) => {
+    const { code, err } = await run(args);
+    expect(code).toBe(2);
+    expect(err).toMatch(/geointel digest: /);
+  });
+});
