@@ -9,7 +9,15 @@ const file = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const platformOf = (name) => {
   const p = name.split('/').pop();
-  const os = /android/.test(p) ? 'android' : /darwin/.test(p) ? 'darwin' : /win32/.test(p) ? 'win32' : /freebsd/.test(p) ? 'freebsd' : 'linux';
+  const os = /android/.test(p)
+    ? 'android'
+    : /darwin/.test(p)
+      ? 'darwin'
+      : /win32/.test(p)
+        ? 'win32'
+        : /freebsd/.test(p)
+          ? 'freebsd'
+          : 'linux';
   const cpu = /arm64/.test(p) ? 'arm64' : /arm/.test(p) ? 'arm' : /ia32/.test(p) ? 'ia32' : 'x64';
   return { os: [os], cpu: [cpu], ...(/musl/.test(p) ? { libc: ['musl'] } : {}) };
 };
@@ -19,7 +27,11 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
     if (!/(cli|extract)-(android|darwin|win32|linux|freebsd)/.test(name)) continue;
     const base = path ? `${path}/node_modules/${name}` : `node_modules/${name}`;
     if (lock.packages[base] || lock.packages[`node_modules/${name}`]) continue;
-    lock.packages[`node_modules/${name}`] = { version: String(range).replace(/^[\^~=]/, ''), optional: true, ...platformOf(name) };
+    lock.packages[`node_modules/${name}`] = {
+      version: String(range).replace(/^[\^~=]/, ''),
+      optional: true,
+      ...platformOf(name),
+    };
     added++;
   }
 }

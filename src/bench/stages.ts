@@ -32,10 +32,10 @@ function feedFiles(): string[] {
 const perSec = (n: number, ns: bigint) => Math.round(n / (Number(ns) / 1e9));
 
 /** Real item texts: every fixture feed's items, the journal abstracts and the Chinese translations. */
-function realItems(docs: Array<{ file: string; bytes: Uint8Array }>): Item[] {
+async function realItems(docs: Array<{ file: string; bytes: Uint8Array }>): Promise<Item[]> {
   const items: Item[] = [];
   for (const { file, bytes } of docs) {
-    const doc = parseDocument(bytes, { url: undefined });
+    const doc = await parseDocument(bytes, { url: undefined });
     const n = normalizeDocument(doc, {
       sourceId: 'bench',
       fetchedAt: '2030-01-01T00:00:00Z',
@@ -66,12 +66,12 @@ export async function benchStages(n = 100_000) {
 
   // parse: whole documents, counted in items read
   let parsed = 0;
-  for (const d of docs) parseDocument(d.bytes); // warm-up
+  for (const d of docs) await parseDocument(d.bytes); // warm-up
   const tp = process.hrtime.bigint();
-  while (parsed < n) for (const d of docs) parsed += parseDocument(d.bytes).items.length;
+  while (parsed < n) for (const d of docs) parsed += (await parseDocument(d.bytes)).items.length;
   const parsePerSec = perSec(parsed, process.hrtime.bigint() - tp);
 
-  const texts = realItems(docs);
+  const texts = await realItems(docs);
   const config = loadConfig({ dir: join(ROOT, 'config'), env: {} });
   const taxonomy = compileTaxonomy(config.topics, config.tags);
 

@@ -35,7 +35,7 @@ export async function checkSource(
       return { ...base, ok: true, items: 0, finalUrl: res.finalUrl, fetchMs, ms: fetchMs };
     }
     const t = performance.now();
-    const doc = parseDocument(res.body, {
+    const doc = await parseDocument(res.body, {
       url: res.finalUrl,
       contentType: res.contentType,
       kind: source.kind,

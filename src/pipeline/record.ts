@@ -31,32 +31,6 @@ export function citation(
   return { zh: `（${nameZh}，${p.year}.${p.month}.${p.day}）`, en: `(${nameEn}, ${p.year}-${mm}-${dd})` };
 }
 
-/** Plain text of a (sanitised) HTML fragment: tags dropped, common entities decoded, whitespace collapsed. */
-export function plainText(html: string | undefined | null): string {
-  if (!html) return '';
-  const named: Record<string, string> = {
-    amp: '&',
-    lt: '<',
-    gt: '>',
-    quot: '"',
-    apos: "'",
-    nbsp: ' ',
-    deg: '°',
-  };
-  return html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
-      }
-      return named[e.toLowerCase()] ?? m;
-    })
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 /** Everything {@link buildRecord} combines. */
 export interface RecordInput {
   item: Item;
@@ -78,8 +52,10 @@ export function buildRecord(input: RecordInput): DigestRecord {
     id: item.id,
     storyId: story.storyId,
     canonicalId: story.canonicalId,
-    title: plainText(item.title),
-    summary: plainText(item.summary ?? item.content),
+    // Item text is already plain (the normalise stage decoded it once); decoding again would turn a literal
+    // "&amp;" in a title into "&".
+    title: item.title,
+    summary: item.summary ?? item.content ?? '',
     url: item.url ?? '',
     source: {
       id: source.id,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_THRESHOLD,
+  DEFAULT_THRESHOLD_CJK,
   dedupeItems,
   featureSet,
   textSimilarity,
@@ -94,6 +95,27 @@ describe('STS news headlines (SemEval 2013–2016, ≥4 same vs ≤2 different)'
     console.log(`STS index threshold=${DEFAULT_THRESHOLD} ${fmt(r)} (exact scan F1=${exact.f1.toFixed(3)})`);
     expect(r.f1).toBeGreaterThan(0.79);
     expect(r.precision).toBeGreaterThan(0.83);
+  });
+});
+
+describe('STS benchmark headlines in Chinese (DeepL translations, ≥4 vs ≤2)', () => {
+  it('reports AUC and the index F1 at the CJK threshold', () => {
+    const rows = readFileSync(join(DIR, 'stsb-headlines-zh.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { score: number; zh: [string, string] })
+      .filter((o) => o.score >= 4 || o.score <= 2);
+    const scored = rows.map((o) => ({
+      same: o.score >= 4,
+      s: textSimilarity(featureSet(o.zh[0]), featureSet(o.zh[1])),
+    }));
+    const r = f1(rows.map((o) => ({ same: o.score >= 4, joined: joinedByIndex(o.zh[0], o.zh[1]) })));
+    const exact = f1(scored.map((x) => ({ same: x.same, joined: x.s >= DEFAULT_THRESHOLD_CJK })));
+    console.log(
+      `STS zh pairs=${rows.length} AUC=${auc(scored).toFixed(3)} index threshold=${DEFAULT_THRESHOLD_CJK} ${fmt(r)} (exact scan F1=${exact.f1.toFixed(3)})`,
+    );
+    expect(r.f1).toBeGreaterThan(0.7);
+    expect(r.precision).toBeGreaterThan(0.75);
   });
 });
 

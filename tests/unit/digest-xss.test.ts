@@ -66,6 +66,7 @@ const PAYLOADS = [
   '&#60;script&#62;alert(1)&#60;/script&#62;',
   '\u003cscript\u003ealert(1)\u003c/script\u003e',
   '{{constructor.constructor("alert(1)")()}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, on purpose
   '`${alert(1)}`',
   'x\u2028<script>alert(1)</script>',
   '<scr<script>ipt>alert(1)</script>',

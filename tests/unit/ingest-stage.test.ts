@@ -52,7 +52,9 @@ describe('T-P1 pollution through the whole ingest path', () => {
 
   it('rejects entities named after Object.prototype members with a coded error, or leaves them inert', async () => {
     try {
-      const { records } = await ingest(rss('<item><title>&toString; &__proto__; &constructor;</title></item>'));
+      const { records } = await ingest(
+        rss('<item><title>&toString; &__proto__; &constructor;</title></item>'),
+      );
       for (const s of strings(records)) expect(s).not.toMatch(/native code|function/);
     } catch (err) {
       if (!isGeoError(err)) throw err;
@@ -76,7 +78,9 @@ describe('T-P7 text hygiene through the whole ingest path', () => {
   it('cuts a 1 MB title to the limit with a warning, and the record stays serialisable', async () => {
     const huge = 'Magma '.repeat(200_000);
     const { records, warnings } = await ingest(
-      rss(`<item><title>${huge}</title><link>https://feeds.example.org/c</link><pubDate>Fri, 12 Dec 2025 12:00:00 GMT</pubDate></item>`),
+      rss(
+        `<item><title>${huge}</title><link>https://feeds.example.org/c</link><pubDate>Fri, 12 Dec 2025 12:00:00 GMT</pubDate></item>`,
+      ),
     );
     expect(Array.from(records[0]!.title).length).toBeLessThanOrEqual(500);
     expect(warnings.map((w) => w.code)).toContain('TITLE_TRUNCATED');
@@ -100,7 +104,9 @@ describe('T-P5 dates through the whole ingest path', () => {
 
   it('does not believe a date far in the future: publishedAt null, citation from the fetch day', async () => {
     const { records, warnings } = await ingest(
-      rss('<item><title>Future</title><link>https://feeds.example.org/f</link><pubDate>Thu, 01 Jan 2099 00:00:00 GMT</pubDate></item>'),
+      rss(
+        '<item><title>Future</title><link>https://feeds.example.org/f</link><pubDate>Thu, 01 Jan 2099 00:00:00 GMT</pubDate></item>',
+      ),
     );
     expect(records[0]!.publishedAt).toBeNull();
     expect(records[0]!.citation.en).toMatch(/2025-12-13\)$/);

@@ -101,19 +101,19 @@ const ROWS: Row[] = [
 ];
 
 describe('charsets (T-P4)', () => {
-  it.each(ROWS.map((r) => [r.name, r] as const))('%s', (_name, r) => {
-    const doc = parseDocument(r.bytes, { contentType: r.contentType });
+  it.each(ROWS.map((r) => [r.name, r] as const))('%s', async (_name, r) => {
+    const doc = await parseDocument(r.bytes, { contentType: r.contentType });
     expect(doc.items[0]?.title).toBe(r.title);
     expect(doc.encoding).toBe(r.encoding);
     expect(JSON.stringify(doc)).not.toContain('\uFFFD');
     expect(doc.warnings.filter((w) => w.code.startsWith('CHARSET'))).toEqual([]);
   });
 
-  it('finds <meta charset> after the first 1024 bytes of an HTML page', () => {
+  it('finds <meta charset> after the first 1024 bytes of an HTML page', async () => {
     const html =
       `<!DOCTYPE html><html><head><!-- ${'x'.repeat(2000)} -->\n<meta charset="gbk"><title>地调要闻</title></head>` +
       '<body><ul><li><a href="./202310/t20231005_749350.html">自然资源部发布全国地质灾害预警</a></li></ul></body></html>';
-    const doc = parseDocument(iconv.encode(html, 'gbk'), {
+    const doc = await parseDocument(iconv.encode(html, 'gbk'), {
       url: 'https://www.cgs.gov.cn/ywdt/ddyw/',
       html: { linkPattern: '^\\./\\d{6}/t\\d{8}_\\d+\\.html$' },
     });
@@ -123,25 +123,25 @@ describe('charsets (T-P4)', () => {
     expect(JSON.stringify(doc)).not.toContain('\uFFFD');
   });
 
-  it('a wrong declared charset parses with a warning instead of failing', () => {
+  it('a wrong declared charset parses with a warning instead of failing', async () => {
     const bytes = iconv.encode(rss('Café crème', prologFor('UTF-8')), 'windows-1252');
-    const doc = parseDocument(bytes);
+    const doc = await parseDocument(bytes);
     expect(doc.items[0]?.title).toBe('Café crème');
     expect(doc.encoding).toBe('windows-1252');
     expect(doc.warnings.map((w) => w.code)).toContain('CHARSET_FALLBACK');
   });
 
-  it('an unknown or mismatched label falls through to the header, then to windows-1252', () => {
+  it('an unknown or mismatched label falls through to the header, then to windows-1252', async () => {
     const bytes = iconv.encode(rss('Zürich', prologFor('x-no-such-charset')), 'latin1');
-    const viaHeader = parseDocument(bytes, { contentType: 'text/xml; charset="ISO-8859-1"' });
+    const viaHeader = await parseDocument(bytes, { contentType: 'text/xml; charset="ISO-8859-1"' });
     expect(viaHeader.items[0]?.title).toBe('Zürich');
     expect(viaHeader.encoding).toBe('iso-8859-1');
-    const noHint = parseDocument(bytes);
+    const noHint = await parseDocument(bytes);
     expect(noHint.items[0]?.title).toBe('Zürich');
     expect(noHint.warnings.map((w) => w.code)).toContain('CHARSET_FALLBACK');
   });
 
-  it('decodeBytes never throws and reports lower-case labels', () => {
+  it('decodeBytes never throws and reports lower-case labels', async () => {
     expect(decodeBytes(new Uint8Array([0xff, 0xfe, 0x3c, 0x00])).encoding).toBe('utf-16le');
     expect(decodeBytes(Buffer.from('<a/>'), 'text/xml; charset=UTF-8').encoding).toBe('utf-8');
     expect(decodeBytes(new Uint8Array([0x80, 0x81, 0xfe])).encoding).toBe('windows-1252');

@@ -43,9 +43,9 @@ const cases: Case[] = walk(ROOT)
 
 const isSanitize = (c: Case) => c.file.startsWith('wellformed/sanitize/');
 
-function ours(c: Case): ParseDocument | null {
+async function ours(c: Case): Promise<ParseDocument | null> {
   try {
-    return parseDocument(c.bytes, { url: c.url, contentType: c.contentType });
+    return await parseDocument(c.bytes, { url: c.url, contentType: c.contentType });
   } catch (err) {
     if (!isGeoError(err)) throw err;
     return null;
@@ -92,16 +92,16 @@ function rate(results: ClauseResult[]): { pass: number; total: number; pct: numb
 }
 
 describe('feedparser conformance', () => {
-  it('loads the corpus', () => {
+  it('loads the corpus', async () => {
     expect(cases.length).toBeGreaterThan(2000);
   });
 
-  it('passes ≥ 85 % of mappable expectations outside wellformed/sanitize', () => {
+  it('passes ≥ 85 % of mappable expectations outside wellformed/sanitize', async () => {
     const results: ClauseResult[] = [];
     const failures: string[] = [];
     let byPolicy = 0;
     for (const c of cases.filter((k) => !isSanitize(k))) {
-      const doc = ours(c);
+      const doc = await ours(c);
       let r = evaluate(c.expect, doc);
       // Entries with no title, link, id or text are dropped by policy (ITEM_DROPPED_EMPTY); expectations
       // about such corpus entries (e.g. an entry holding only an <author>) are counted apart, not as passes.
@@ -123,13 +123,13 @@ describe('feedparser conformance', () => {
     expect((100 * pass) / (total + byPolicy)).toBeGreaterThanOrEqual(85);
   });
 
-  it('wellformed/sanitize: no script, event handler or dangerous URL anywhere in the output', () => {
+  it('wellformed/sanitize: no script, event handler or dangerous URL anywhere in the output', async () => {
     const sanitize = cases.filter(isSanitize);
     expect(sanitize.length).toBeGreaterThan(700);
     const bad: string[] = [];
     let parsed = 0;
     for (const c of sanitize) {
-      const doc = ours(c);
+      const doc = await ours(c);
       if (!doc) continue;
       parsed++;
       const json = JSON.stringify(doc);

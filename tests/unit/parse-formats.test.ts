@@ -8,9 +8,9 @@ const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const parse = (s: string, opts: Parameters<typeof parseDocument>[1] = {}) => parseDocument(utf8(s), opts);
 const codes = (doc: { warnings: { code: string }[] }) => doc.warnings.map((w) => w.code);
 
-function errorCode(fn: () => unknown): string | undefined {
+async function errorCode(fn: () => Promise<unknown>): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     return isGeoError(err) ? err.code : 'NOT_GEOERROR';
   }
@@ -18,8 +18,8 @@ function errorCode(fn: () => unknown): string | undefined {
 }
 
 describe('RSS gaps of rss-parser', () => {
-  it('reads <rss> without version and without <channel>', () => {
-    const doc = parse(
+  it('reads <rss> without version and without <channel>', async () => {
+    const doc = await parse(
       '<rss><title>Bare</title><item><title>One</title><link>https://e.org/1</link></item></rss>',
     );
     expect(doc.format).toBe('rss');
@@ -27,8 +27,8 @@ describe('RSS gaps of rss-parser', () => {
     expect(doc.items).toEqual([{ title: 'One', link: 'https://e.org/1' }]);
   });
 
-  it('reads dc:date, dc:creator, content:encoded and resolves relative links against the feed link', () => {
-    const doc = parse(
+  it('reads dc:date, dc:creator, content:encoded and resolves relative links against the feed link', async () => {
+    const doc = await parse(
       '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">' +
         '<channel><link>https://agency.example/news/</link><item><title>Tsunami &amp; quake</title><link>a/1.html</link>' +
         '<dc:date>2024-03-01T10:00:00+08:00</dc:date><dc:creator>Jane Doe (USGS)</dc:creator>' +
@@ -46,8 +46,8 @@ describe('RSS gaps of rss-parser', () => {
     });
   });
 
-  it('splits nothing but trims categories; reads enclosures and GeoRSS points', () => {
-    const doc = parse(
+  it('splits nothing but trims categories; reads enclosures and GeoRSS points', async () => {
+    const doc = await parse(
       '<rss version="2.0" xmlns:georss="http://www.georss.org/georss"><channel><item><title>T</title>' +
         '<category>Earth Sciences Environment </category><category>Earth Sciences Environment</category>' +
         '<enclosure url="https://e.org/a.mp3" type="audio/mpeg" length="123"/><georss:point>45.5 -73.6</georss:point></item></channel></rss>',
@@ -59,16 +59,16 @@ describe('RSS gaps of rss-parser', () => {
     });
   });
 
-  it('drops entries with nothing usable and warns about each', () => {
-    const doc = parse(
+  it('drops entries with nothing usable and warns about each', async () => {
+    const doc = await parse(
       '<rss><channel><item><category>x</category></item><item><description>only text</description></item></channel></rss>',
     );
     expect(doc.items).toEqual([{ summary: 'only text' }]);
     expect(codes(doc)).toEqual(['ITEM_DROPPED_EMPTY', 'ITEM_NO_TITLE_OR_LINK']);
   });
 
-  it('never keeps a javascript: item link', () => {
-    const doc = parse(
+  it('never keeps a javascript: item link', async () => {
+    const doc = await parse(
       '<rss><channel><item><title>x</title><link>javascript:alert(1)</link></item></channel></rss>',
     );
     expect(doc.items[0]?.link).toBeUndefined();
@@ -76,8 +76,8 @@ describe('RSS gaps of rss-parser', () => {
 });
 
 describe('Atom', () => {
-  it('one bad <published> keeps every other entry (rss-parser RangeError regression)', () => {
-    const doc = parseDocument(readFileSync('tests/fixtures/parse/atom-one-bad-date.xml'));
+  it('one bad <published> keeps every other entry (rss-parser RangeError regression)', async () => {
+    const doc = await parseDocument(readFileSync('tests/fixtures/parse/atom-one-bad-date.xml'));
     expect(doc.items.map((i) => [i.title, i.published ?? null])).toEqual([
       ['good one', '2024-01-02T03:04:05.000Z'],
       ['bad one', null],
@@ -86,8 +86,8 @@ describe('Atom', () => {
     expect(codes(doc).filter((c) => c === 'DATE_UNPARSEABLE')).toHaveLength(2);
   });
 
-  it('reads categories, enclosures, xml:base, xhtml content and Atom 0.3', () => {
-    const doc = parse(
+  it('reads categories, enclosures, xml:base, xhtml content and Atom 0.3', async () => {
+    const doc = await parse(
       '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://e.org/base/" xml:lang="fr"><title type="html">A &lt;b&gt;bold&lt;/b&gt; feed</title>' +
         '<entry xml:base="sub/"><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Example <b>Atom</b></div></title>' +
         '<link href="page.html"/><link rel="enclosure" href="v.mp4" type="video/mp4" length="42"/>' +
@@ -105,7 +105,7 @@ describe('Atom', () => {
       content: '<p>Hi <a href="https://e.org/x">x</a></p>',
       updated: '2024-01-01T00:00:00.000Z',
     });
-    const old = parse(
+    const old = await parse(
       '<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old</title><entry><title>E</title><link rel="alternate" href="https://e.org/e"/>' +
         '<issued>2004-01-01T00:00:00Z</issued><content type="text/html" mode="escaped">&lt;b&gt;x&lt;/b&gt;</content></entry></feed>',
     );
@@ -119,8 +119,8 @@ describe('Atom', () => {
 });
 
 describe('RSS 1.0 / RDF', () => {
-  it('reads items beside the channel, dc:date and prism:doi', () => {
-    const doc = parse(
+  it('reads items beside the channel, dc:date and prism:doi', async () => {
+    const doc = await parse(
       '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">' +
         '<channel rdf:about="https://www.nature.com/ngeo.rss"><title>Nature Geoscience</title><link>https://www.nature.com/ngeo</link></channel>' +
         '<item rdf:about="https://doi.org/10.1038/s41561-025-01234-5"><title>Mantle plumes</title><link>https://www.nature.com/articles/s41561-025-01234-5</link>' +
@@ -137,8 +137,8 @@ describe('RSS 1.0 / RDF', () => {
 });
 
 describe('JSON Feed and GeoJSON', () => {
-  it('reads JSON Feed 1.1 with sanitised content_html', () => {
-    const doc = parseDocument(readFileSync('tests/fixtures/feedparser/json/example.json'));
+  it('reads JSON Feed 1.1 with sanitised content_html', async () => {
+    const doc = await parseDocument(readFileSync('tests/fixtures/feedparser/json/example.json'));
     expect(doc.format).toBe('json');
     expect(doc.feed.title).toBe('My Example Feed');
     expect(doc.items).toHaveLength(2);
@@ -151,7 +151,7 @@ describe('JSON Feed and GeoJSON', () => {
     expect(doc.items[1]?.author).toBe('you');
   });
 
-  it('reads a single GeoJSON Feature with the PAGER alert and aliases', () => {
+  it('reads a single GeoJSON Feature with the PAGER alert and aliases', async () => {
     const feature = {
       type: 'Feature',
       id: 'us7000abcd',
@@ -165,7 +165,7 @@ describe('JSON Feed and GeoJSON', () => {
       },
       geometry: { type: 'Point', coordinates: [142.1, 38.3, 24.5] },
     };
-    const doc = parse(JSON.stringify(feature));
+    const doc = await parse(JSON.stringify(feature));
     expect(doc.format).toBe('geojson');
     expect(doc.items[0]).toMatchObject({
       published: '1970-01-01T00:00:00.000Z',
@@ -189,8 +189,8 @@ describe('HTML listings', () => {
     '<li><a href="./202309/t20230928_749001.html">新疆发现大型锂矿</a><span>2023-09-28</span></li>' +
     '<li><a href="../about/">关于我们</a></li><li><a href="./202309/t20230928_749001.html">新疆发现大型锂矿</a></li></ul></body></html>';
 
-  it('CGS/MNR link pattern with the date from the URL', () => {
-    const doc = parse(cgs, {
+  it('CGS/MNR link pattern with the date from the URL', async () => {
+    const doc = await parse(cgs, {
       url: 'https://www.cgs.gov.cn/ywdt/ddyw/',
       kind: 'html',
       html: { linkPattern: '^\\./\\d{6}/t\\d{8}_\\d+\\.html$', dateFromUrl: 't(\\d{8})_' },
@@ -210,8 +210,8 @@ describe('HTML listings', () => {
     ]);
   });
 
-  it('item selectors with a Chinese date span', () => {
-    const doc = parse(cgs, {
+  it('item selectors with a Chinese date span', async () => {
+    const doc = await parse(cgs, {
       url: 'https://www.cgs.gov.cn/ywdt/ddyw/',
       html: { item: 'ul.list li', date: 'span' },
     });
@@ -222,19 +222,19 @@ describe('HTML listings', () => {
     expect(doc.items).toHaveLength(4 - 1); // the duplicate link is kept once
   });
 
-  it('generic fallback finds article-like links; a page without any is NOT_A_FEED', () => {
-    const doc = parse(cgs, { url: 'https://www.cgs.gov.cn/ywdt/ddyw/' });
+  it('generic fallback finds article-like links; a page without any is NOT_A_FEED', async () => {
+    const doc = await parse(cgs, { url: 'https://www.cgs.gov.cn/ywdt/ddyw/' });
     expect(doc.items.map((i) => i.published)).toEqual([
       '2023-10-05T00:00:00.000Z',
       '2023-09-28T00:00:00.000Z',
     ]);
-    expect(errorCode(() => parse('<html><body><a href="/about">About us</a></body></html>'))).toBe(
+    expect(await errorCode(() => parse('<html><body><a href="/about">About us</a></body></html>'))).toBe(
       'NOT_A_FEED',
     );
   });
 
-  it('a bad rule regex is a PARSE_ERROR', () => {
-    expect(errorCode(() => parse(cgs, { html: { linkPattern: '(' } }))).toBe('PARSE_ERROR');
+  it('a bad rule regex is a PARSE_ERROR', async () => {
+    expect(await errorCode(() => parse(cgs, { html: { linkPattern: '(' } }))).toBe('PARSE_ERROR');
   });
 });
 
@@ -245,13 +245,13 @@ describe('not a feed', () => {
     ['unknown XML root', '<?xml version="1.0"?><kml><Document/></kml>'],
     ['JSON that is no feed', '{"a":1}'],
     ['invalid JSON', '{"version": '],
-  ])('%s', (_n, s) => {
-    expect(['NOT_A_FEED', 'PARSE_ERROR']).toContain(errorCode(() => parse(s)));
+  ])('%s', async (_n, s) => {
+    expect(['NOT_A_FEED', 'PARSE_ERROR']).toContain(await errorCode(() => parse(s)));
   });
 
-  it('names the problem in the message', () => {
+  it('names the problem in the message', async () => {
     try {
-      parse('<kml/>');
+      await parse('<kml/>');
     } catch (err) {
       expect((err as Error).message).toContain('<kml>');
     }

@@ -44,10 +44,10 @@ const TOKENS = [
   '\xff\xfe',
 ];
 
-function checkOne(bytes: Uint8Array, opts: Parameters<typeof parseDocument>[1] = {}): void {
+async function checkOne(bytes: Uint8Array, opts: Parameters<typeof parseDocument>[1] = {}): Promise<void> {
   const start = performance.now();
   try {
-    const doc = parseDocument(bytes, opts);
+    const doc = await parseDocument(bytes, opts);
     expect(Array.isArray(doc.items)).toBe(true);
     for (const item of doc.items) {
       for (const k of ['title', 'link', 'guid', 'summary', 'content', 'author', 'published'] as const) {
@@ -82,9 +82,9 @@ function mutate(seed: Buffer, ops: [string, number, number | string][]): Buffer 
 }
 
 describe('parseDocument fuzz (fixed seeds)', () => {
-  it('arbitrary strings and bytes', () => {
-    fc.assert(
-      fc.property(
+  it('arbitrary strings and bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.oneof(
           fc.string({ maxLength: 200 }).map((s) => Buffer.from(s, 'utf8')),
           fc.uint8Array({ maxLength: 200 }),
@@ -96,9 +96,9 @@ describe('parseDocument fuzz (fixed seeds)', () => {
     );
   });
 
-  it('mutated fixtures', () => {
-    fc.assert(
-      fc.property(
+  it('mutated fixtures', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 0, max: SEEDS.length - 1 }),
         fc.array(mutation, { minLength: 1, maxLength: 6 }),
         fc.constantFrom<'auto' | 'html'>('auto', 'auto', 'html'),

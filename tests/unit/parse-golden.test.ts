@@ -211,8 +211,8 @@ const GOLDEN: Golden[] = [
 ];
 
 describe('golden captures', () => {
-  it.each(GOLDEN.map((g) => [`${g.file}#${g.index}`, g] as const))('%s', (_name, g) => {
-    const doc = parseDocument(raw(g.file), {
+  it.each(GOLDEN.map((g) => [`${g.file}#${g.index}`, g] as const))('%s', async (_name, g) => {
+    const doc = await parseDocument(raw(g.file), {
       url: g.url,
       html: g.format === 'html' ? SCIENCEDAILY_RULE : undefined,
     });
@@ -227,14 +227,14 @@ describe('golden captures', () => {
     expect(JSON.stringify(doc)).not.toContain('\uFFFD');
   });
 
-  it('the GDACS capture starts with a UTF-8 BOM and still parses', () => {
+  it('the GDACS capture starts with a UTF-8 BOM and still parses', async () => {
     const bytes = raw('gdacs/rss-2019-12-30.xml');
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(parseDocument(bytes).feed.title).toBe('GDACS RSS information');
+    expect((await parseDocument(bytes)).feed.title).toBe('GDACS RSS information');
   });
 
-  it('ScienceDaily homepage dates come from the .story-date span', () => {
-    const doc = parseDocument(raw('sciencedaily/homepage-2025-11-16.html'), {
+  it('ScienceDaily homepage dates come from the .story-date span', async () => {
+    const doc = await parseDocument(raw('sciencedaily/homepage-2025-11-16.html'), {
       url: 'https://www.sciencedaily.com/',
       html: {
         item: '#science_heroes .col-md-6',
@@ -248,10 +248,10 @@ describe('golden captures', () => {
     expect(doc.items[0]?.summary).toContain('Astronomers have, for the first time');
   });
 
-  it('the geoscience-journals digest is derived data, not a feed', () => {
+  it('the geoscience-journals digest is derived data, not a feed', async () => {
     for (const f of ['digest-seen-2025-12-05.json', 'digest-seen-2025-12-13.json']) {
       try {
-        parseDocument(raw(`geoscience-journals/${f}`));
+        await parseDocument(raw(`geoscience-journals/${f}`));
         expect.unreachable('should not parse');
       } catch (err) {
         expect(isGeoError(err) && err.code).toBe('NOT_A_FEED');

@@ -98,8 +98,8 @@ export const command: Command = {
 function readRecords(text: string, file: string, io: Parameters<typeof reportLine>[0]) {
   const records: DigestRecord[] = [];
   let bad = 0;
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    if (line.trim() === '') continue;
     const problem = (message: string) => {
       bad++;
       reportLine(io, { code: 'INPUT_INVALID', file, line: i + 1, message: `${file}:${i + 1}: ${message}` });
@@ -108,11 +108,13 @@ function readRecords(text: string, file: string, io: Parameters<typeof reportLin
     try {
       v = JSON.parse(line);
     } catch (err) {
-      return problem(`not JSON (${(err as Error).message})`);
+      problem(`not JSON (${(err as Error).message})`);
+      continue;
     }
     const r = v as Partial<DigestRecord> | null;
     if (!r || typeof r !== 'object' || r.schema !== 'geointel.record/1') {
-      return problem('not a geointel.record/1 record');
+      problem('not a geointel.record/1 record');
+      continue;
     }
     const missing: string[] = (['id', 'storyId', 'title', 'fetchedAt'] as const).filter(
       (k) => typeof r[k] !== 'string',
@@ -120,8 +122,11 @@ function readRecords(text: string, file: string, io: Parameters<typeof reportLin
     if (typeof r.citation?.zh !== 'string' || typeof r.citation?.en !== 'string') missing.push('citation');
     if (!Array.isArray(r.topics)) missing.push('topics');
     if (!r.source || typeof r.source !== 'object') missing.push('source');
-    if (missing.length) return problem(`missing or invalid field(s): ${missing.join(', ')}`);
+    if (missing.length) {
+      problem(`missing or invalid field(s): ${missing.join(', ')}`);
+      continue;
+    }
     records.push({ summary: '', url: '', duplicates: [], ...r } as DigestRecord);
-  });
+  }
   return { records, bad };
 }

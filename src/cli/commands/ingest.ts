@@ -55,7 +55,7 @@ export const command: Command = {
       try {
         const input = await readInput(arg);
         const registered = values.source ? matchSource(config.sources, { id: values.source }) : undefined;
-        const doc = parseDocument(input.bytes, {
+        const doc = await parseDocument(input.bytes, {
           url: input.url,
           contentType: input.contentType,
           kind: registered?.kind,

@@ -1,13 +1,13 @@
 /**
  * A compact multimap from 32-bit LSH band keys to 32-bit values (feature-pool handles, increasing with
- * insertion), as one open-addressing Uint32Array of `[key, value + 1, sketch, 0]` slots (16 bytes, four per cache
+ * insertion), as one open-addressing Uint32Array of `[key, value + 1, sketch]` slots (12 bytes, five per cache
  * line; load ≤ 0.6). The entries of one key sit in consecutive slots, so a lookup is about one cache/TLB miss —
  * at millions of stories that, not arithmetic, is the cost. Each key keeps at most `perKey` entries: a new one
  * overwrites the oldest (smallest value), so a hot bucket (a very common token pair) never grows and the cost of
  * a lookup stays flat however many items are indexed. The 32-bit sketch (a one-word Bloom filter of the story's
  * features) rejects most chance collisions without touching the feature pool.
  */
-const W = 4;
+const W = 3;
 const MAX_LOAD = 0.6;
 
 /** One-word Bloom filter of a feature set. */
@@ -47,6 +47,16 @@ export class BandTable {
   /** Number of occupied slots. */
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Reads the first slot of every key so that their cache misses overlap (memory-level parallelism) before the
+   * dependent probing in {@link collect}; returns a value only to keep the reads alive.
+   */
+  touch(keys: Uint32Array): number {
+    let x = 0;
+    for (let i = 0; i < keys.length; i++) x ^= this.slots[(keys[i]! & this.mask) * W]!;
+    return x;
   }
 
   /**

@@ -10,6 +10,9 @@ const TRACKING = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ref|ref_src
 
 /** Canonical URL for identity: scheme-less, lower-case host without `www.`, no fragment or tracking params. */
 export function canonicalUrl(raw: string): string | null {
+  // Fast path for the common plain URL (no query, fragment, port, credentials, escapes or non-ASCII).
+  const plain = /^https?:\/\/(?:www\.)?([a-z0-9.-]+)(\/[a-z0-9/._~!$&'()*+,;=:@-]*)?$/i.exec(raw.trim());
+  if (plain) return `${plain[1]!.toLowerCase()}${(plain[2] ?? '').replace(/\/+$/, '') || '/'}`;
   let u: URL;
   try {
     u = new URL(raw.trim());

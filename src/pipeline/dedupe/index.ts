@@ -3,6 +3,12 @@ export { type DedupeOptions, dedupeItems } from './batch.js';
 export { canonicalUrl, dois, eventIds, eventsConflict, identityKeys, urlEventIds } from './identity.js';
 export { bandKeys, DEFAULT_LSH, type LshParams, minhash } from './minhash.js';
 export { isRelay, RELAY_HOSTS } from './relay.js';
-export { DEFAULT_THRESHOLD, geoSimilarity, haversineKm, textSimilarity } from './similarity.js';
+export {
+  DEFAULT_THRESHOLD,
+  DEFAULT_THRESHOLD_CJK,
+  geoSimilarity,
+  haversineKm,
+  textSimilarity,
+} from './similarity.js';
 export { type AssignMeta, createStoryIndex, type StoryIndex, type StoryIndexOptions } from './story-index.js';
-export { featureSet, normalizeText, tokenize } from './text.js';
+export { featureSet, isMostlyCjk, normalizeText, tokenize } from './text.js';

@@ -18,12 +18,8 @@ export function isRelay(
 ): boolean {
   const id = sourceId ?? item.source;
   if (id && relaySources.has(id)) return true;
-  if (!item.url) return false;
-  let host: string;
-  try {
-    host = new URL(item.url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return RELAY_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+  const host = item.url
+    ? /^https?:\/\/(?:[^@/?#]*@)?([^/?#:]+)/i.exec(item.url.trim())?.[1]?.toLowerCase()
+    : undefined;
+  return host !== undefined && RELAY_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
 }

@@ -20,6 +20,9 @@ export function textSimilarity(a: Uint32Array, b: Uint32Array): number {
 /** Default near-duplicate threshold on {@link textSimilarity} (docs/dedupe.md). */
 export const DEFAULT_THRESHOLD = 0.55;
 
+/** Threshold for mostly-CJK titles, whose character bigrams overlap less for the same story (docs/dedupe.md). */
+export const DEFAULT_THRESHOLD_CJK = 0.4;
+
 /** Minimum number of title features for a text-only match (very short titles are too ambiguous). */
 export const MIN_FEATURES = 3;
 

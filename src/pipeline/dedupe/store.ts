@@ -21,6 +21,14 @@ export class IdTable {
     return this.count;
   }
 
+  /** Reads the home slot of every key so that their cache misses overlap before the probing. */
+  touch(keys: Array<[number, number]>): number {
+    let x = 0;
+    const mask = this.hi.length - 1;
+    for (const [h, l] of keys) x ^= this.lo[fmix32(h ^ l) & mask]!;
+    return x;
+  }
+
   get([h, l]: [number, number]): number | undefined {
     const mask = this.hi.length - 1;
     for (let i = fmix32(h ^ l) & mask; this.lo[i] !== 0; i = (i + 1) & mask) {
@@ -91,6 +99,13 @@ export class FeaturePool {
     this.data.set(features.subarray(0, n), handle + 2);
     this.used += n + 2;
     return handle;
+  }
+
+  /** Reads the headers of `n` handles so that their cache misses overlap before the intersections. */
+  touch(handles: Uint32Array, n: number): number {
+    let x = 0;
+    for (let i = 0; i < n; i++) x ^= this.data[handles[i]! + 1]!;
+    return x;
   }
 
   story(handle: number): number {

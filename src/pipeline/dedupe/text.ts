@@ -15,11 +15,13 @@ const STOP = new Set(
 );
 
 const WORD = /[\p{L}\p{N}]+(?:[.,][\p{N}]+)*/gu;
+const ASCII_WORD = /[a-z0-9]+(?:[.,][0-9]+)*/g;
+const ASCII = /^[\x00-\x7f]*$/;
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u;
 
 /** Lower-cased NFKC text with tags and entities removed and whitespace collapsed. */
 export function normalizeText(s: string): string {
-  return (/^[\x00-\x7f]*$/.test(s) ? s : s.normalize('NFKC'))
+  return (ASCII.test(s) ? s : s.normalize('NFKC'))
     .replace(/<[^>]*>/g, ' ')
     .replace(/&(?:#\d+|#x[0-9a-f]+|[a-z]+);/gi, ' ')
     .toLowerCase()
@@ -33,18 +35,23 @@ export function stem(w: string): string {
   let s = w;
   if (s.endsWith('ies') && s.length > 4) s = `${s.slice(0, -3)}y`;
   else if (s.endsWith('sses')) s = s.slice(0, -2);
-  else if (s.endsWith('s') && !/(ss|us|is)$/.test(s) && s.length > 3) s = s.slice(0, -1);
+  else if (s.endsWith('s') && !s.endsWith('ss') && !s.endsWith('us') && !s.endsWith('is')) s = s.slice(0, -1);
   if (s.endsWith('ing') && s.length > 5) s = s.slice(0, -3);
   else if (s.endsWith('ed') && s.length > 4) s = s.slice(0, -2);
   else if (s.endsWith('e') && s.length > 4) s = s.slice(0, -1);
-  if (s.length > 3 && s.at(-1) === s.at(-2) && !/[aeiousl]/.test(s.at(-1)!)) s = s.slice(0, -1);
+  const last = s.charCodeAt(s.length - 1);
+  if (s.length > 3 && last === s.charCodeAt(s.length - 2) && !'aeiousl'.includes(s[s.length - 1]!)) {
+    s = s.slice(0, -1);
+  }
   return s;
 }
 
 /** Word tokens (stemmed, stop words dropped, `3,1` → `3.1`) and CJK character bigrams. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  for (const m of normalizeText(text).matchAll(WORD)) {
+  const norm = normalizeText(text);
+  const ascii = ASCII.test(norm);
+  for (const m of norm.matchAll(ascii ? ASCII_WORD : WORD)) {
     const w = m[0];
     if (hasWide(w) && CJK.test(w)) {
       const chars = [...w].filter((c) => CJK.test(c));
@@ -54,7 +61,8 @@ export function tokenize(text: string): string[] {
       if (rest) out.push(...tokenize(rest));
       continue;
     }
-    if (/^\p{N}/u.test(w)) {
+    const c0 = w.charCodeAt(0);
+    if ((c0 >= 48 && c0 <= 57) || (!ascii && /^\p{N}/u.test(w))) {
       out.push(w.replace(',', '.'));
       continue;
     }
@@ -69,6 +77,17 @@ function hasWide(w: string): boolean {
   return false;
 }
 
+/** True when at least half of the letters of `text` are CJK (Han, kana, hangul). */
+export function isMostlyCjk(text: string): boolean {
+  let cjk = 0;
+  let letters = 0;
+  for (const ch of text) {
+    if (CJK.test(ch)) cjk++;
+    else if (/\p{L}/u.test(ch)) letters++;
+  }
+  return cjk > 0 && cjk >= letters / 2;
+}
+
 /** FNV-1a 32-bit hash of a string. */
 export function hash32(s: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
@@ -81,9 +100,13 @@ export function hash32(s: string, seed = 0x811c9dc5): number {
 
 /** The distinct hashed features of a text, sorted ascending (a compact set for intersection). */
 export function featureSet(text: string): Uint32Array {
-  const set = new Set<number>();
-  for (const t of tokenize(text)) set.add(hash32(t));
-  return Uint32Array.from(set).sort();
+  const tokens = tokenize(text);
+  const h = new Uint32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) h[i] = hash32(tokens[i]!);
+  h.sort();
+  let n = 0;
+  for (let i = 0; i < h.length; i++) if (i === 0 || h[i] !== h[i - 1]) h[n++] = h[i]!;
+  return h.subarray(0, n);
 }
 
 /** Size of the intersection of two sorted feature sets. */

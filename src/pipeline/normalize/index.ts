@@ -55,7 +55,11 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
     const contentText = raw.content ? cleanText(htmlToText(raw.content)) : '';
     let title = cleanText(raw.title ?? '');
     if (Array.from(title).length > TITLE_MAX_CHARS) {
-      warnings.push({ index, code: 'TITLE_TRUNCATED', message: `item ${index}: title cut to ${TITLE_MAX_CHARS} characters` });
+      warnings.push({
+        index,
+        code: 'TITLE_TRUNCATED',
+        message: `item ${index}: title cut to ${TITLE_MAX_CHARS} characters`,
+      });
       title = truncateSummary(title, TITLE_MAX_CHARS);
     }
     if (!title && summaryText) title = truncateSummary(summaryText, 120);

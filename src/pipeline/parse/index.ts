@@ -13,8 +13,14 @@ import { formatOfRoot, sniffSyntax } from './detect.js';
 import { isGeoJson, readGeoJson } from './geojson.js';
 import { type HtmlRule, readHtmlListing } from './html-listing.js';
 import { isJsonFeed, readJsonFeed } from './json-feed.js';
-import { readRdf } from './rdf.js';
-import { readRss } from './rss.js';
+import {
+  looksLikeRss2,
+  type RssParserFeed,
+  readRssFamily,
+  readRssParserOnly,
+  rssParserSuffices,
+  runRssParser,
+} from './rss-parser-read.js';
 import { validBase } from './urls.js';
 import { parseXml } from './xml.js';
 
@@ -61,15 +67,23 @@ function readHtml(text: string, ctx: ReadContext, rule: HtmlRule | undefined): R
   return { format: 'html', feed, items };
 }
 
-function readXml(text: string, ctx: ReadContext, rule: HtmlRule | undefined): Read {
+async function readXml(text: string, ctx: ReadContext, rule: HtmlRule | undefined): Promise<Read> {
+  // Fast path: an RSS 0.9x/2.0 document rss-parser reads completely needs no sax tree (rss-parser-read.ts).
+  let rp: RssParserFeed | null | undefined;
+  if (looksLikeRss2(text)) {
+    rp = await runRssParser(text);
+    if (rp && rssParserSuffices(text, rp)) return { format: 'rss', ...readRssParserOnly(rp, ctx) };
+  }
   const { root, warnings } = parseXml(text, { base: ctx.url });
   ctx.warnings.push(...warnings);
   const format = formatOfRoot(root.key);
   switch (format) {
     case 'rss':
-      return { format, ...readRss(root, ctx) };
     case 'rdf':
-      return { format, ...readRdf(root, ctx) };
+      return {
+        format,
+        ...(await readRssFamily(text, root, format, ctx, { rp: format === 'rss' ? rp : undefined })),
+      };
     case 'atom':
       return { format, ...readAtom(root, ctx) };
     case 'html':
@@ -93,9 +107,11 @@ function compactFeed(feed: FeedMeta): FeedMeta {
 
 /**
  * Parses a feed (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed, USGS GeoJSON) or an HTML listing page.
- * @throws GeoError NOT_A_FEED or PARSE_ERROR (never any other error).
+ * RSS 0.9x/2.0 and RSS 1.0 go through rss-parser with the sax reader covering its gaps
+ * (rss-parser-read.ts); Atom through the sax reader (atom.ts).
+ * @throws (rejects with) GeoError NOT_A_FEED or PARSE_ERROR (never any other error).
  */
-export function parseDocument(bytes: Uint8Array, opts: ParseOptions = {}): ParseDocument {
+export async function parseDocument(bytes: Uint8Array, opts: ParseOptions = {}): Promise<ParseDocument> {
   try {
     const maxItems = opts.maxItems ?? 1000;
     if (!Number.isInteger(maxItems) || maxItems < 0)
@@ -112,7 +128,7 @@ export function parseDocument(bytes: Uint8Array, opts: ParseOptions = {}): Parse
         ? readJson(decoded.text, ctx)
         : syntax === 'html'
           ? readHtml(decoded.text, ctx, opts.html)
-          : readXml(decoded.text, ctx, opts.html);
+          : await readXml(decoded.text, ctx, opts.html);
     if (kind !== 'auto' && kind !== read.format) {
       ctx.warnings.push({
         code: 'FORMAT_MISMATCH',

@@ -4,17 +4,14 @@
  */
 import type { FeedMeta, ParsedItem } from '../types.js';
 import { capEntries, type ReadContext } from './common.js';
-import { readRssFeed, readRssItem } from './rss.js';
+import { readRssFeed, readRssItem, rssEntries } from './rss.js';
 import { validBase } from './urls.js';
 import type { XmlElement } from './xml.js';
-import { child, children } from './xml-read.js';
 
-/** Reads an `<rdf:RDF>` document. */
+/** Reads an `<rdf:RDF>` document with the sax reader. */
 export function readRdf(root: XmlElement, ctx: ReadContext): { feed: FeedMeta; items: ParsedItem[] } {
-  const channel = child(root, 'rss1:channel', 'channel');
+  const { channel, entries } = rssEntries(root, 'rdf');
   const feed = channel ? readRssFeed(channel, root, ctx) : {};
-  const entries = children(root, 'rss1:item', 'item');
-  if (channel) entries.push(...children(channel, 'rss1:item', 'item'));
   const fallback = validBase(ctx.url) ?? feed.link ?? null;
   const items = capEntries(entries, ctx).map((e, i) => readRssItem(e, ctx, fallback, i + 1));
   return { feed, items };

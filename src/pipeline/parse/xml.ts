@@ -46,7 +46,8 @@ const NAMESPACES: [RegExp, string][] = [
   [/^http:\/\/(backend\.userland\.com\/rss2|blogs\.law\.harvard\.edu\/tech\/rss)$/i, ''],
 ];
 
-function nsPrefix(uri: string, written: string): string {
+/** The key prefix the sax reader gives elements of namespace `uri` written with prefix `written`. */
+export function nsPrefix(uri: string, written: string): string {
   if (!uri) return written.toLowerCase();
   for (const [re, prefix] of NAMESPACES) if (re.test(uri)) return prefix;
   return written.toLowerCase();
