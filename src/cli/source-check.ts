@@ -3,6 +3,7 @@ import type { SourceEntry } from '../config/sources-schema.js';
 import { isGeoError } from '../errors.js';
 import { createFetcherFromConfig } from '../fetch/index.js';
 import { parseDocument } from '../pipeline/parse/index.js';
+import { pollDocument } from '../pipeline/poll.js';
 
 export interface SourceCheckReport {
   source: string;
@@ -28,37 +29,36 @@ export async function checkSource(
   const started = performance.now();
   const fetcher = createFetcherFromConfig(config.app.fetch, { allowPrivate: opts.allowPrivate });
   const base = { source: source.id, url: source.url };
+  const ms = () => Math.round(performance.now() - started);
   try {
-    const res = await fetcher.fetch(source.url);
-    const fetchMs = Math.round(performance.now() - started);
-    if (res.status !== 200) {
-      return { ...base, ok: true, items: 0, finalUrl: res.finalUrl, fetchMs, ms: fetchMs };
-    }
-    const t = performance.now();
-    const doc = await parseDocument(res.body, {
-      url: res.finalUrl,
-      contentType: res.contentType,
-      kind: source.kind,
-      html: source.html,
-      maxItems: config.app.ingest.maxItemsPerDocument,
-    });
+    const res = await pollDocument(
+      { fetch: fetcher.fetch, parse: parseDocument, now: () => performance.now() },
+      {
+        url: source.url,
+        kind: source.kind,
+        html: source.html,
+        maxItems: config.app.ingest.maxItemsPerDocument,
+      },
+    );
+    if (res.status === 'not-modified')
+      return { ...base, ok: true, items: 0, finalUrl: res.finalUrl, ms: ms() };
     return {
       ...base,
       ok: true,
-      format: doc.format,
-      encoding: doc.encoding,
-      items: doc.items.length,
-      warnings: doc.warnings.length,
+      format: res.doc.format,
+      encoding: res.doc.encoding,
+      items: res.doc.items.length,
+      warnings: res.doc.warnings.length,
       finalUrl: res.finalUrl,
-      fetchMs,
-      parseMs: Math.round(performance.now() - t),
-      ms: Math.round(performance.now() - started),
+      fetchMs: Math.round(res.fetchMs),
+      parseMs: Math.round(res.parseMs),
+      ms: ms(),
     };
   } catch (err) {
     return {
       ...base,
       ok: false,
-      ms: Math.round(performance.now() - started),
+      ms: ms(),
       error: isGeoError(err)
         ? { code: err.code, message: err.message }
         : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) },
