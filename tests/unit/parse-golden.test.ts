@@ -248,14 +248,26 @@ describe('golden captures', () => {
     expect(doc.items[0]?.summary).toContain('Astronomers have, for the first time');
   });
 
-  it('the geoscience-journals digest is derived data, not a feed', async () => {
-    for (const f of ['digest-seen-2025-12-05.json', 'digest-seen-2025-12-13.json']) {
-      try {
-        await parseDocument(raw(`geoscience-journals/${f}`));
-        expect.unreachable('should not parse');
-      } catch (err) {
-        expect(isGeoError(err) && err.code).toBe('NOT_A_FEED');
-      }
-    }
+  // Derived data (feedparser entries saved as JSON by a digest tool), read as a JSON array of entries.
+  it.each([
+    ['digest-seen-2025-12-05.json', 671],
+    ['digest-seen-2025-12-13.json', 1168],
+  ])('the geoscience-journals capture %s reads as a list of %i entries', async (f, count) => {
+    const bytes = raw(`geoscience-journals/${f}`);
+    const entries = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown[];
+    expect(entries).toHaveLength(count); // counted independently of the parser
+    const doc = await parseDocument(bytes, { maxItems: 2000 });
+    expect(doc.format).toBe('json');
+    expect(doc.warnings.map((w) => w.code)).toContain('JSON_ITEM_LIST');
+    expect(doc.items).toHaveLength(count);
+    // Hand-checked from the files: an entry both captures hold.
+    const item = doc.items.find((i) => i.guid === 'https://www.nature.com/articles/s41586-025-09771-9');
+    expect(item).toMatchObject({
+      title: 'Persuading voters using human–artificial intelligence dialogues',
+      link: 'https://www.nature.com/articles/s41586-025-09771-9',
+      published: '2025-12-04T00:00:00.000Z',
+    });
+    expect(item?.author).toContain('Hause Lin');
+    expect(item?.summary).toContain('doi:10.1038/s41586-025-09771-9');
   });
 });

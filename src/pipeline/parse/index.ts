@@ -12,7 +12,7 @@ import { finishItems, newContext, type ReadContext } from './common.js';
 import { formatOfRoot, sniffSyntax } from './detect.js';
 import { isGeoJson, readGeoJson } from './geojson.js';
 import { type HtmlRule, readHtmlListing } from './html-listing.js';
-import { isJsonFeed, readJsonFeed } from './json-feed.js';
+import { isJsonFeed, isJsonItemList, readJsonFeed, readJsonItemList } from './json-feed.js';
 import {
   looksLikeRss2,
   type RssParserFeed,
@@ -55,7 +55,11 @@ function readJson(text: string, ctx: ReadContext): Read {
   }
   if (isJsonFeed(doc)) return { format: 'json', ...readJsonFeed(doc, ctx) };
   if (isGeoJson(doc)) return { format: 'geojson', ...readGeoJson(doc, ctx) };
-  throw new GeoError('NOT_A_FEED', 'JSON document is neither a JSON Feed (version jsonfeed.org) nor GeoJSON');
+  if (isJsonItemList(doc)) return { format: 'json', ...readJsonItemList(doc, ctx) };
+  throw new GeoError(
+    'NOT_A_FEED',
+    'JSON document is neither a JSON Feed (version jsonfeed.org), GeoJSON nor an array of entries with title and link',
+  );
 }
 
 function readHtml(text: string, ctx: ReadContext, rule: HtmlRule | undefined): Read {

@@ -88,3 +88,54 @@ export function readJsonFeed(doc: unknown, ctx: ReadContext): { feed: FeedMeta; 
   const entries = capEntries(arr(doc, 'items'), ctx);
   return { feed, items: entries.map((e, i) => readItem(e, ctx, base, i + 1)) };
 }
+
+/**
+ * True for a JSON array of entry objects with a title and a link or id: the shape feed readers export
+ * (feedparser's entries saved as JSON, as in the geoscience-journals captures). Read as format `json`.
+ */
+export function isJsonItemList(doc: unknown): doc is unknown[] {
+  if (!Array.isArray(doc) || doc.length === 0) return false;
+  const sample = doc.slice(0, 20);
+  return sample.every(
+    (it) => str(it, 'title') !== undefined && (str(it, 'link') ?? str(it, 'url') ?? str(it, 'id')),
+  );
+}
+
+function readListItem(it: unknown, ctx: ReadContext, base: string | null, n: number): ParsedItem {
+  const where = `entry ${n}`;
+  const authors = arr(it, 'authors').filter((a): a is string => typeof a === 'string');
+  const author = str(it, 'author') ?? (authors.length ? authors.join(', ') : undefined);
+  const summary = str(it, 'summary') ?? str(it, 'description');
+  const content = str(it, 'content_html') ?? str(it, 'content');
+  const id = str(it, 'id') ?? str(it, 'guid');
+  return {
+    guid: id ? cleanText(id) : null,
+    title: toPlainText(str(it, 'title') ?? '') || null,
+    link: safeLink(str(it, 'link') ?? str(it, 'url'), base),
+    published: dateField(
+      str(it, 'published') ?? str(it, 'date') ?? str(it, 'date_published') ?? str(it, 'pubDate'),
+      ctx,
+      where,
+    ),
+    updated: dateField(str(it, 'updated') ?? str(it, 'date_modified'), ctx, where),
+    author: author ? cleanText(author) || null : null,
+    summary: html(summary, base),
+    content: html(content, base),
+    categories: uniq(arr(it, 'tags').map((t) => (typeof t === 'string' ? cleanText(t) : null))),
+    enclosures: [],
+  };
+}
+
+/** Reads a JSON array of entries (see {@link isJsonItemList}); a warning says it is not a JSON Feed. */
+export function readJsonItemList(doc: unknown[], ctx: ReadContext): { feed: FeedMeta; items: ParsedItem[] } {
+  ctx.warnings.push({
+    code: 'JSON_ITEM_LIST',
+    message: 'a JSON array of entries (not a JSON Feed): read by field names title, link, summary, date',
+  });
+  const entries = capEntries(doc, ctx);
+  const base = ctx.url ?? null;
+  return {
+    feed: { title: null, link: null, description: null, language: null, updated: null },
+    items: entries.map((e, i) => readListItem(e, ctx, base, i + 1)),
+  };
+}
