@@ -57,7 +57,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
     io.stderr.write(`geointel: unknown command "${name}"\n\n${usage()}`);
     return 2;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -61,10 +61,37 @@ describe('geointel digest', () => {
     [['--from', file, '--format', 'pdf']],
     [['--from', file, '--lang', 'fr']],
     [['--from', file, '--date', '2023-13-01']],
-    [['--from', join(dir, 'missing.jsonl')]],
+    [['--from', file, '--date', '2025-02-30']],
   ])('usage error %j exits 2', async (args) => {
     const { code, err } = await run(args);
     expect(code).toBe(2);
     expect(err).toMatch(/geointel digest: /);
+  });
+
+  it('reports an unreadable file as a runtime failure with a code (exit 1), like ingest', async () => {
+    const { code, err } = await run(['--from', join(dir, 'missing.jsonl')]);
+    expect(code).toBe(1);
+    expect(JSON.parse(err.trim())).toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('ENOENT'),
+    });
+  });
+
+  it('skips a record with a wrongly typed field, reports it with its line, and still renders the rest', async () => {
+    const good = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .find((l) => JSON.parse(l).relevant)!;
+    const mixed = join(dir, 'mixed.jsonl');
+    writeFileSync(mixed, `${good}\n${JSON.stringify({ ...JSON.parse(good), id: 'x2', summary: 123 })}\n`);
+    const { code, out, err } = await run(['--from', mixed, '--format', 'json']);
+    expect(code).toBe(1);
+    expect(out).toContain(JSON.stringify(JSON.parse(good).id));
+    expect(out).not.toContain('"x2"');
+    expect(JSON.parse(err.trim())).toMatchObject({
+      code: 'INPUT_INVALID',
+      line: 2,
+      message: expect.stringContaining('summary'),
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDigest, renderDigest } from '../../src/pipeline/digest/index.js';
+import { escapeMarkdown } from '../../src/pipeline/digest/render-md.js';
 import { dayRecords, TOPICS } from './digest-fixture-records.js';
 
 const OPTS = { date: '2023-10-06', timeZone: 'Asia/Shanghai', cutoffHour: 7, perSection: 10, topics: TOPICS };
@@ -90,5 +91,16 @@ describe('renderDigest', () => {
     expect(html).toContain('<meta http-equiv="Content-Security-Policy"');
     expect(html).toContain('rel="noopener noreferrer"');
     expect(html).toContain('(USGS, 2023-10-05)');
+  });
+});
+
+describe('escapeMarkdown', () => {
+  it.each([
+    ['12. Rocks of the Archean', '12\\. Rocks of the Archean'],
+    ['# not a heading', '\\# not a heading'],
+    ['[link](javascript:x)', '\\[link\\](javascript:x)'],
+    ['line\nbreak', 'line break'],
+  ])('%j → %j', (input, out) => {
+    expect(escapeMarkdown(input)).toBe(out);
   });
 });

@@ -98,6 +98,22 @@ describe('geointel ingest on recorded feeds', () => {
     }
   });
 
+  it('reads a saved listing page with the registry rule of the source its canonical link names', () => {
+    const file = fixture('feeds/sciencedaily/homepage-2025-11-16.html');
+    const r = runCli(['ingest', file, '--now', '2025-11-16T18:00:00Z']);
+    expect(r.code).toBe(0);
+    const records = lines(r.stdout) as DigestRecord[];
+    const heroes = (readFileSync(file, 'utf8').split('id="science_heroes"')[1] ?? '').split('id="health_heroes"')[0]!;
+    expect(records).toHaveLength((heroes.match(/<div class="col-md-6"/g) ?? []).length);
+    expect(records[0]).toMatchObject({
+      source: { id: 'sciencedaily-home' },
+      title: 'Astronomers Unveil the Surprising Hidden Geometry of a Supernova',
+      url: 'https://www.sciencedaily.com/releases/2025/11/251116231854.htm',
+      publishedAt: '2025-11-16T00:00:00.000Z',
+    });
+    for (const rec of records) expect(rec.url).toMatch(/^https:\/\/www\.sciencedaily\.com\/releases\//);
+  });
+
   it('keeps going past a broken input and reports it on stderr with a code (exit 1)', () => {
     const r = runCli(
       [

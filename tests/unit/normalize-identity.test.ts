@@ -57,6 +57,12 @@ describe('T-P6 identity', () => {
     expect(again.slice(1)).toEqual(first);
   });
 
+  it("keeps an item's id when a neighbour starts sharing its GUID", () => {
+    const before = normalizeDocument(doc([item(1, { guid: 'g' })]), ctx).items[0]!.id;
+    const after = normalizeDocument(doc([item(1, { guid: 'g' }), item(2, { guid: 'g' })]), ctx).items[0]!.id;
+    expect(after).toBe(before);
+  });
+
   it('scopes ids by source: the same GUID in two feeds is two items', () => {
     const a = normalizeDocument(doc([item(1)]), ctx).items[0]!.id;
     const b = normalizeDocument(doc([item(1)]), { ...ctx, sourceId: 'other-source' }).items[0]!.id;

@@ -15,7 +15,7 @@ async function run(args: string[], stdin = '') {
 }
 
 const FEED = 'tests/fixtures/feeds/physorg/earth-news-2025-12-13.xml';
-const NOT_FEED = 'tests/fixtures/feeds/geoscience-journals/digest-seen-2025-12-05.json';
+const NOT_FEED = 'tests/fixtures/feeds/SOURCES.md';
 
 describe('geointel parse', () => {
   it('prints one parse document', async () => {

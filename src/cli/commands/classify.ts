@@ -11,6 +11,7 @@ import {
 } from '../../pipeline/classify/index.js';
 import type { GeoInfo, Item } from '../../pipeline/types.js';
 import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
+import { parseItemLine } from '../item-input.js';
 
 const HELP = `Usage: geointel classify [--explain] < items.jsonl
 
@@ -33,35 +34,6 @@ Options:
               (term, weight, field title|text, count, contribution), the off-topic terms, and the terms
               behind each tag.
 `;
-
-const STRINGS = ['summary', 'content', 'url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as const;
-
-/** Parses one input line into an Item; `index` (0-based line number) is the id when none is given. */
-export function parseClassifyLine(line: string, index: number): { item: Item } | { error: string } {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch (err) {
-    return { error: `not JSON (${(err as Error).message})` };
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
-  const o = v as Record<string, unknown>;
-  if (typeof o.title !== 'string' || o.title.trim() === '') return { error: 'no title' };
-  const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : String(index);
-  const item: Item = { id, title: o.title };
-  for (const k of STRINGS) if (typeof o[k] === 'string') item[k] = o[k] as string;
-  if (Array.isArray(o.eventIds)) item.eventIds = o.eventIds.filter((e): e is string => typeof e === 'string');
-  const g = o.geo as Record<string, unknown> | undefined;
-  if (g && typeof g === 'object' && Number.isFinite(g.lat) && Number.isFinite(g.lon)) {
-    const geo: GeoInfo = { lat: g.lat as number, lon: g.lon as number };
-    if (Number.isFinite(g.magnitude)) geo.magnitude = g.magnitude as number;
-    if (Number.isFinite(g.depthKm)) geo.depthKm = g.depthKm as number;
-    if (typeof g.alertLevel === 'string') geo.alertLevel = g.alertLevel;
-    if (typeof g.eventType === 'string') geo.eventType = g.eventType;
-    item.geo = geo;
-  }
-  return { item };
-}
 
 function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): ClassifyOptions {
   const src = item.source ? sources.get(item.source) : undefined;
@@ -86,7 +58,7 @@ export const command: Command = {
     for await (const line of readLines(io.stdin)) {
       const index = n++;
       if (line.trim() === '') continue;
-      const parsed = parseClassifyLine(line, index);
+      const parsed = parseItemLine(line, index);
       if ('error' in parsed) {
         bad++;
         reportLine(io, {

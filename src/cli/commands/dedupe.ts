@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { dedupeItems } from '../../pipeline/dedupe/index.js';
 import type { GeoInfo, Item } from '../../pipeline/types.js';
 import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
+import { parseItemLine } from '../item-input.js';
 
 const HELP = `Usage: geointel dedupe [--threshold N] < items.jsonl
 
@@ -51,29 +52,3 @@ export const command: Command = {
     return bad > 0 ? 1 : 0;
   },
 };
-
-const STRINGS = ['summary', 'content', 'url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as const;
-
-/** Parses one JSON Lines item (CONTRACTS.md "Item"), dropping wrong-typed optional fields; `index` is the 0-based line number used as the id when none is given. */
-export function parseItemLine(line: string, index: number): { item: Item } | { error: string } {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch (err) {
-    return { error: `not JSON (${(err as Error).message})` };
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
-  const o = v as Record<string, unknown>;
-  if (typeof o.title !== 'string' || o.title.trim() === '') return { error: 'no title' };
-  const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : String(index);
-  const item: Item = { id, title: o.title };
-  for (const k of STRINGS) if (typeof o[k] === 'string') item[k] = o[k] as string;
-  if (Array.isArray(o.eventIds)) item.eventIds = o.eventIds.filter((e): e is string => typeof e === 'string');
-  const g = o.geo as Partial<GeoInfo> | undefined;
-  if (g && typeof g === 'object' && Number.isFinite(g.lat) && Number.isFinite(g.lon)) {
-    item.geo = { lat: g.lat!, lon: g.lon! };
-    if (Number.isFinite(g.magnitude)) item.geo.magnitude = g.magnitude;
-    if (Number.isFinite(g.depthKm)) item.geo.depthKm = g.depthKm;
-  }
-  return { item };
-}

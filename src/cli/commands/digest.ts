@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
 import { buildDigest, renderDigest } from '../../pipeline/digest/index.js';
+import { parseRecord } from '../../pipeline/record-schema.js';
 import type { DigestRecord } from '../../pipeline/types.js';
-import { type Command, parseFlags, reportLine } from '../command.js';
+import { type Command, parseFlags, reportLine, writeJsonLine } from '../command.js';
 
 const HELP = `Usage: geointel digest --from FILE.jsonl [--date YYYY-MM-DD] [--format md|html|json] [--lang zh|en]
                        [--issue N]
@@ -52,7 +53,7 @@ export const command: Command = {
     const lang = values.lang as (typeof LANGS)[number];
     if (!FORMATS.includes(format)) return usage(io, `--format must be md, html or json, got "${format}"`);
     if (!LANGS.includes(lang)) return usage(io, `--lang must be zh or en, got "${lang}"`);
-    if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
+    if (values.date !== undefined && !isCalendarDay(values.date)) {
       return usage(io, `--date must be YYYY-MM-DD, got "${values.date}"`);
     }
     const issue = values.issue === undefined ? undefined : Number(values.issue);
@@ -72,23 +73,23 @@ export const command: Command = {
     try {
       text = await readFile(values.from, 'utf8');
     } catch (err) {
-      return usage(io, `cannot read ${values.from}: ${(err as Error).message}`);
+      writeJsonLine(io.stderr, {
+        level: 'error',
+        code: 'INPUT_INVALID',
+        message: `cannot read ${values.from}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
+      return 1;
     }
     const { records, bad } = readRecords(text, values.from, io);
     const d = config.app.digest;
-    let digest: ReturnType<typeof buildDigest>;
-    try {
-      digest = buildDigest(records, {
-        date: values.date,
-        timeZone: d.timeZone,
-        cutoffHour: d.cutoffHour,
-        perSection: d.perSection,
-        topics: config.topics.topics,
-        issue,
-      });
-    } catch (err) {
-      return usage(io, (err as Error).message);
-    }
+    const digest = buildDigest(records, {
+      date: values.date,
+      timeZone: d.timeZone,
+      cutoffHour: d.cutoffHour,
+      perSection: d.perSection,
+      topics: config.topics.topics,
+      issue,
+    });
     const title = lang === 'zh' ? d.titleZh : d.titleEn;
     io.stdout.write(renderDigest(digest, { format, lang, title }));
     return bad > 0 ? 1 : 0;
@@ -111,22 +112,19 @@ function readRecords(text: string, file: string, io: Parameters<typeof reportLin
       problem(`not JSON (${(err as Error).message})`);
       continue;
     }
-    const r = v as Partial<DigestRecord> | null;
-    if (!r || typeof r !== 'object' || r.schema !== 'geointel.record/1') {
-      problem('not a geointel.record/1 record');
+    const parsed = parseRecord(v);
+    if (!parsed.ok) {
+      problem(`not a valid geointel.record/1 record: ${parsed.problems.slice(0, 5).join('; ')}`);
       continue;
     }
-    const missing: string[] = (['id', 'storyId', 'title', 'fetchedAt'] as const).filter(
-      (k) => typeof r[k] !== 'string',
-    );
-    if (typeof r.citation?.zh !== 'string' || typeof r.citation?.en !== 'string') missing.push('citation');
-    if (!Array.isArray(r.topics)) missing.push('topics');
-    if (!r.source || typeof r.source !== 'object') missing.push('source');
-    if (missing.length) {
-      problem(`missing or invalid field(s): ${missing.join(', ')}`);
-      continue;
-    }
-    records.push({ summary: '', url: '', duplicates: [], ...r } as DigestRecord);
+    records.push(parsed.record);
   }
   return { records, bad };
+}
+
+function isCalendarDay(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }

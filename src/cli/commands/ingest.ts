@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/load.js';
+import type { SourceEntry } from '../../config/sources-schema.js';
 import { GeoError, isGeoError } from '../../errors.js';
 import { compileTaxonomy } from '../../pipeline/classify/index.js';
 import { createStoryIndex } from '../../pipeline/dedupe/index.js';
@@ -54,18 +55,23 @@ export const command: Command = {
     for (const arg of positionals) {
       try {
         const input = await readInput(arg);
-        const registered = values.source ? matchSource(config.sources, { id: values.source }) : undefined;
-        const doc = await parseDocument(input.bytes, {
-          url: input.url,
-          contentType: input.contentType,
-          kind: registered?.kind,
-          html: registered?.html,
-          maxItems: config.app.ingest.maxItemsPerDocument,
-        });
-        const source =
-          registered ??
-          matchSource(config.sources, { links: [input.url, doc.feed.link] }) ??
-          deriveSource(input.url ?? doc.feed.link, doc.feed.title ?? arg);
+        // The registry entry decides how to read the page (kind, listing rule): by --source, else by the
+        // URL before parsing, else by the document's own link after it — then read again with its rule.
+        const parseWith = (src?: SourceEntry) =>
+          parseDocument(input.bytes, {
+            url: input.url,
+            contentType: input.contentType,
+            kind: src?.kind,
+            html: src?.html,
+            maxItems: config.app.ingest.maxItemsPerDocument,
+          });
+        const known = values.source
+          ? matchSource(config.sources, { id: values.source })
+          : matchSource(config.sources, { links: [input.url] });
+        let doc = await parseWith(known);
+        let source = known ?? matchSource(config.sources, { links: [doc.feed.link] });
+        if (!known && source?.html && doc.format === 'html') doc = await parseWith(source);
+        source ??= deriveSource(input.url ?? doc.feed.link, doc.feed.title ?? arg);
         const { records, warnings } = ingestDocument(doc, {
           source,
           fetchedAt,

@@ -118,19 +118,6 @@ function itemText(item: Item, max: number): string {
   return joined.length > max ? joined.slice(0, max) : joined;
 }
 
-/** Strips tags and decodes the few entities that matter for matching (summaries are sanitised HTML). */
-function plain(html: string): string {
-  if (!html.includes('<') && !html.includes('&')) return html;
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#0?39;|&apos;/g, "'");
-}
-
 /**
  * Classifies one item, with the explanation of the decision.
  */
@@ -140,8 +127,9 @@ export function classifyItemDetailed(
   opts: ClassifyOptions = {},
 ): DetailedClassification {
   const s = taxonomy.settings;
-  const title = plain(item.title ?? '');
-  const text = plain(itemText(item, s.maxTextChars));
+  // Item text is plain (the normalise stage, or the CLI for stdin items, made it so): never decoded again.
+  const title = item.title ?? '';
+  const text = itemText(item, s.maxTextChars);
   const lang = detectLanguageDetail(`${title}\n${text.slice(0, 400)}`, item.language);
   const prepared = { title: prepareText(title), text: prepareText(text) };
   let tags: Tags = { commodities: [], countries: [] };

@@ -38,8 +38,8 @@ const TYPE_ALIASES: Record<string, string> = {
 };
 
 const MAGNITUDE_PATTERNS = [
-  /\bM(?:w|wp|ww|b|l|L|s|d)?\s*[=:]?\s*(\d(?:\.\d+)?)\b/,
-  /\bmagnitude\s*(?:of\s*)?[=:]?\s*(\d(?:\.\d+)?)/i,
+  /\bM(?:w|wp|ww|b|l|L|s|d)?\s*(?:[=:]\s*)?(\d(?:\.\d+)?)\b/,
+  /\bmagnitude\s*(?:of\s*)?(?:[=:]\s*)?(\d(?:\.\d+)?)/i,
   /\b(\d\.\d)[\s-]*magnitude\b/i,
   /(\d(?:\.\d+)?)\s*级/,
 ];
@@ -54,7 +54,7 @@ export function isEventItem(item: Item, events?: boolean): boolean {
 
 function normalizeType(t: string): string {
   const k = t.trim().toLowerCase();
-  return TYPE_ALIASES[k] ?? k;
+  return Object.hasOwn(TYPE_ALIASES, k) ? TYPE_ALIASES[k]! : k;
 }
 
 /** Reads type, magnitude and alert level from the item's geo facts, else from its title and summary. */

@@ -1,3 +1,4 @@
+import { GeoError } from '../../errors.js';
 /**
  * buildDigest: the day's edition from digest records. Day D covers [D−1 cutoff, D cutoff) in the configured
  * time zone (publishedAt, else fetchedAt); relevant records only, one per story, in its primary topic's
@@ -76,7 +77,7 @@ export function buildDigest(records: readonly DigestRecord[], opts: DigestOption
   let window: Digest['window'] = { from: null, to: null };
   if (date !== undefined) {
     const day = parseDay(date);
-    if (!day) throw new RangeError(`date "${date}" is not a YYYY-MM-DD calendar day`);
+    if (!day) throw new GeoError('INPUT_INVALID', `date "${date}" is not a YYYY-MM-DD calendar day`);
     const prev = addDays(day, -1);
     const from = zonedTime(prev.year, prev.month, prev.day, cutoff, tz);
     const to = zonedTime(day.year, day.month, day.day, cutoff, tz);
@@ -86,7 +87,12 @@ export function buildDigest(records: readonly DigestRecord[], opts: DigestOption
       return t >= from && t < to;
     });
   } else {
-    const newest = Math.max(...records.map(when).filter((t) => !Number.isNaN(t)));
+    // A loop, not Math.max(...spread): a large file would overflow the call stack.
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const r of records) {
+      const t = when(r);
+      if (t > newest) newest = t;
+    }
     const t = Number.isFinite(newest) ? newest : 0;
     date = zonedParts(t, tz).hour >= cutoff ? zonedDate(t + 86_400_000, tz) : zonedDate(t, tz);
   }

@@ -14,11 +14,15 @@ import {
 
 /** Escapes Markdown/HTML-significant characters of one line of feed text. */
 export function escapeMarkdown(s: string): string {
-  return s
-    .replace(/[\r\n\u2028\u2029]+/g, ' ')
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
-    .replace(/&(?=#?\w+;)/g, '&amp;')
-    .replace(/^(\s*)([#+\-=]|\d+[.)])/, (_m, sp: string, c: string) => `${sp}\\${c}`);
+  return (
+    s
+      .replace(/[\r\n\u2028\u2029]+/g, ' ')
+      .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+      .replace(/&(?=#?\w+;)/g, '&amp;')
+      .replace(/^(\s*)([#+\-=])/, (_m, sp: string, c: string) => `${sp}\\${c}`)
+      // "12. text" would start an ordered list: escape the punctuation (a backslash before a digit is literal).
+      .replace(/^(\s*)(\d+)([.)])/, (_m, sp: string, n: string, p: string) => `${sp}${n}\\${p}`)
+  );
 }
 
 /** Renders the digest as Markdown. */

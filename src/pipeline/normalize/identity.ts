@@ -8,23 +8,20 @@ export function hashId(...parts: string[]): string {
 }
 
 /**
- * Identity key of each item of one document, Miniflux's order: GUID → GUID|URL when the GUID repeats in the
- * document → URL → title + summary. Keys are scoped by source so two feeds sharing a GUID stay two items (the
- * dedupe stage links them into one story).
+ * Identity key of each item of one document: GUID|URL when the entry has both, else the GUID, else the URL,
+ * else title + summary. Taking both when both exist keeps the key independent of the other entries (an
+ * item's id must not change because a neighbour starts sharing its GUID) and keeps feeds that give every
+ * entry the same GUID apart (Miniflux's rule). Keys are scoped by source, so two feeds sharing a GUID stay
+ * two items; the dedupe stage links them into one story.
  */
 export function identityKeys(items: readonly ParsedItem[], sourceId: string, base?: string | null): string[] {
-  const guidCount = new Map<string, number>();
-  for (const it of items) {
-    const g = it.guid?.trim();
-    if (g) guidCount.set(g, (guidCount.get(g) ?? 0) + 1);
-  }
   const seen = new Map<string, number>();
   return items.map((it) => {
     const guid = it.guid?.trim();
     const url = urlKey(it.link, base);
     let key: string;
-    if (guid && guidCount.get(guid) === 1) key = `guid:${guid}`;
-    else if (guid && url) key = `guid:${guid}|url:${url}`;
+    if (guid && url) key = `guid:${guid}|url:${url}`;
+    else if (guid) key = `guid:${guid}`;
     else if (url) key = `url:${url}`;
     else
       key = `text:${(it.title ?? '').trim().toLowerCase()}|${(it.summary ?? it.content ?? '').slice(0, 500)}`;

@@ -39,7 +39,7 @@ export function canonicalCharset(label: string): string {
     .trim()
     .replace(/^["']|["']$/g, '')
     .toLowerCase();
-  return CANONICAL[l] ?? l;
+  return Object.hasOwn(CANONICAL, l) ? CANONICAL[l]! : l;
 }
 
 function sniffBom(b: Uint8Array): { encoding: string; skip: number } | null {
@@ -84,7 +84,7 @@ export function headerCharset(contentType: string | undefined): string | null {
 }
 
 function tryDecode(b: Uint8Array, label: string): string | null {
-  const decoder = DECODER[label] ?? label;
+  const decoder = Object.hasOwn(DECODER, label) ? DECODER[label]! : label;
   if (label.startsWith('utf-16') || label.startsWith('utf-32') || !iconv.encodingExists(decoder)) return null;
   const text = iconv.decode(Buffer.from(b.buffer, b.byteOffset, b.length), decoder, { stripBOM: true });
   return text.includes('\uFFFD') ? null : text;

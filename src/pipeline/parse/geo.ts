@@ -52,7 +52,7 @@ export function readGeo(item: XmlElement): { geo?: GeoInfo; eventIds: string[] }
   const alert = textOf(child(item, 'gdacs:alertlevel')).trim().toLowerCase();
   if (alert) geo.alertLevel = alert;
   const type = textOf(child(item, 'gdacs:eventtype')).trim().toUpperCase();
-  if (type) geo.eventType = GDACS_TYPES[type] ?? type.toLowerCase();
+  if (type) geo.eventType = Object.hasOwn(GDACS_TYPES, type) ? GDACS_TYPES[type]! : type.toLowerCase();
   const severity = child(item, 'gdacs:severity');
   if (severity && attr(severity, 'unit') === 'M') {
     const mag = num(attr(severity, 'value'));

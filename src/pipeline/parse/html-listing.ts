@@ -134,7 +134,10 @@ export function readHtmlListing(
       cause: err,
     });
   }
-  const pageBase = validBase(ctx.url);
+  // A saved page read from a file has no URL: its canonical link (or og:url) is the next best base.
+  const canonical =
+    $('link[rel="canonical"]').first().attr('href') ?? $('meta[property="og:url"]').first().attr('content');
+  const pageBase = validBase(ctx.url) ?? validBase(canonical ?? null);
   const baseHref = $('base[href]').first().attr('href');
   const base = (baseHref && safeLink(baseHref, pageBase)) || pageBase;
   const seen = new Set<string>();
@@ -142,6 +145,8 @@ export function readHtmlListing(
   const urlDates = dateRe ? [dateRe] : DEFAULT_URL_DATES;
   for (const c of capEntries(candidates, ctx)) {
     const link = c.href ? safeLink(c.href, base) : null;
+    // Without a rule, an entry is a link to an article: one that cannot be resolved is no item.
+    if (!rule && !link) continue;
     const key = link ?? c.href ?? '';
     if (key && seen.has(key)) continue;
     if (key) seen.add(key);

@@ -125,11 +125,31 @@ function newParser(): Parser {
 
 /** rss-parser's reading of `text`, or null when it rejects (any reason: the sax reader then reads it). */
 export async function runRssParser(text: string): Promise<RssParserFeed | null> {
+  // rss-parser's contentSnippet runs /<(?:.|\n)*?>/ over every description: from each `<` it scans to the
+  // next `>`, so a long stretch without `>` (escaped or CDATA text full of `<`) costs quadratic time.
+  // Such documents are read by the sax reader alone.
+  if (longestRunWithout(text, '>') > SNIPPET_SAFE_RUN) return null;
   try {
     const out = (await newParser().parseString(escapeBareAmpersands(text))) as unknown;
     return out !== null && typeof out === 'object' ? (out as RssParserFeed) : null;
   } catch {
     return null;
+  }
+}
+
+/** Longest stretch without `>` that rss-parser's snippet regex may meet (a few ms at worst). */
+const SNIPPET_SAFE_RUN = 16_384;
+
+/** Length of the longest run of `text` containing no `ch` (linear). */
+export function longestRunWithout(text: string, ch: string): number {
+  let longest = 0;
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(ch, from);
+    const end = at < 0 ? text.length : at;
+    if (end - from > longest) longest = end - from;
+    if (at < 0) return longest;
+    from = at + 1;
   }
 }
 

@@ -108,7 +108,9 @@ export function capNesting(html: string, max = 512): string {
   if (html.length < max * 3) return html;
   let depth = 0;
   return html.replace(
-    /<(\/?)([a-zA-Z][\w:-]*)\b[^<>]*?(\/?)>/g,
+    // The lookahead-and-backreference makes the name atomic, and `[^<>]` stops at the next `<`: without
+    // both, `<a-a-a…` without `>` backtracks quadratically.
+    /<(\/?)(?=([a-zA-Z][\w:-]*))\2[^<>]*?(\/?)>/g,
     (tag, close: string, name: string, self: string) => {
       if (self || VOID_TAGS.test(name)) return depth >= max ? '' : tag;
       if (close) {
@@ -168,7 +170,8 @@ export function htmlToText(input: string): string {
 
 /** True when a text field looks like it carries HTML markup or entities (RSS fields are often escaped HTML). */
 export function looksLikeHtml(s: string): boolean {
-  return /<\/?[a-zA-Z][^>]*>|<!--|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});/.test(s);
+  // `[^<>]` (not `[^>]`): a text of many `<a` and no `>` must not rescan to its end from every `<`.
+  return /<\/?[a-zA-Z][^<>]*>|<!--|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});/.test(s);
 }
 
 /** Plain text of a field that may or may not be HTML. */
