@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/load.js';
 import { GeoError } from '../errors.js';
-import { createFetcherFromConfig, type Fetcher } from '../fetch/index.js';
+import { contentTypeOf, createFetcherFromConfig, type Fetcher } from '../fetch/index.js';
 
 /** Bytes of one input argument and what is known about them. */
 export interface Input {
@@ -28,7 +28,7 @@ export function createInputReader(opts: { config?: () => Config; allowPrivate?: 
       fetcher ??= createFetcherFromConfig(opts.config().app.fetch, { allowPrivate: opts.allowPrivate });
       const res = await fetcher.fetch(arg);
       if (res.status !== 200) throw new GeoError('EMPTY_RESPONSE', `${arg}: server answered ${res.status}`);
-      return { bytes: res.body, contentType: res.contentType, url: res.finalUrl };
+      return { bytes: res.body, contentType: contentTypeOf(res), url: res.finalUrl };
     }
     try {
       return { bytes: await readFile(arg) };

@@ -104,3 +104,8 @@ function parseCidrsChecked(list: readonly string[]): string[] {
   parseCidrs(list);
   return [...list];
 }
+
+/** The Content-Type header of a 200 result with its charset put back (the parser's decoding hint). */
+export function contentTypeOf(res: { contentType: string; charset?: string }): string {
+  return res.charset ? `${res.contentType}; charset=${res.charset}` : res.contentType;
+}

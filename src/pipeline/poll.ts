@@ -1,3 +1,4 @@
+import { contentTypeOf } from '../fetch/index.js';
 import type { Fetcher } from '../fetch/types.js';
 import type { HtmlRule, ParseOptions } from './parse/index.js';
 import type { ParseDocument } from './types.js';
@@ -50,7 +51,7 @@ export async function pollDocument(
   const t1 = clock();
   const doc = await deps.parse(res.body, {
     url: res.finalUrl,
-    contentType: res.contentType,
+    contentType: contentTypeOf(res),
     kind: req.kind,
     html: req.html,
     maxItems: req.maxItems,
