@@ -1,5 +1,6 @@
 import { toPlainText } from '../pipeline/parse/text.js';
 import type { GeoInfo, Item } from '../pipeline/types.js';
+import { type CommandIO, readLines, reportLine } from './command.js';
 
 const STRINGS = ['url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as const;
 /** Text fields: users pipe in feed text, which may carry markup or entities; stages take plain text. */
@@ -36,4 +37,29 @@ export function parseItemLine(line: string, index: number): { item: Item } | { e
     item.geo = geo;
   }
   return { item };
+}
+
+/**
+ * Reads JSON Lines items from stdin, calling `onItem` for each good line in order; each bad line is reported
+ * on stderr with its 1-based line number and skipped. Returns how many lines were bad (exit 1 when any).
+ */
+export async function readItems(io: CommandIO, onItem: (item: Item) => void): Promise<number> {
+  let bad = 0;
+  let n = 0;
+  for await (const line of readLines(io.stdin)) {
+    const index = n++;
+    if (line.trim() === '') continue;
+    const parsed = parseItemLine(line, index);
+    if ('error' in parsed) {
+      bad++;
+      reportLine(io, {
+        code: 'INPUT_INVALID',
+        line: index + 1,
+        message: `line ${index + 1}: ${parsed.error}`,
+      });
+      continue;
+    }
+    onItem(parsed.item);
+  }
+  return bad;
 }

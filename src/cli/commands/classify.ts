@@ -9,9 +9,9 @@ import {
   type Explanation,
   tagItemDetailed,
 } from '../../pipeline/classify/index.js';
-import type { GeoInfo, Item } from '../../pipeline/types.js';
-import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
-import { parseItemLine } from '../item-input.js';
+import type { Item } from '../../pipeline/types.js';
+import { type Command, parseFlags, writeJsonLine } from '../command.js';
+import { readItems } from '../item-input.js';
 
 const HELP = `Usage: geointel classify [--explain] < items.jsonl
 
@@ -53,22 +53,7 @@ export const command: Command = {
     const config = loadConfig({ env: io.env });
     const taxonomy = compileTaxonomy(config.topics, config.tags);
     const sources = new Map(config.sources.map((s) => [s.id, s]));
-    let bad = 0;
-    let n = 0;
-    for await (const line of readLines(io.stdin)) {
-      const index = n++;
-      if (line.trim() === '') continue;
-      const parsed = parseItemLine(line, index);
-      if ('error' in parsed) {
-        bad++;
-        reportLine(io, {
-          code: 'INPUT_INVALID',
-          line: index + 1,
-          message: `line ${index + 1}: ${parsed.error}`,
-        });
-        continue;
-      }
-      const item = parsed.item;
+    const bad = await readItems(io, (item) => {
       const src = item.source ? sources.get(item.source) : undefined;
       // The source's declared language is the hint when the item does not carry one.
       if (!item.language && src?.language) item.language = src.language;
@@ -77,7 +62,7 @@ export const command: Command = {
         const tags = taxonomy.tagger ? tagItemDetailed(item, taxonomy.tagger).evidence : undefined;
         writeJsonLine(io.stdout, { ...classification, explain: renderExplanation(explanation, tags) });
       } else writeJsonLine(io.stdout, classification);
-    }
+    });
     return bad > 0 ? 1 : 0;
   },
 };

@@ -1,9 +1,9 @@
 /** `geointel dedupe`: JSON Lines items on stdin → one story assignment per line, same order. */
 import { loadConfig } from '../../config/load.js';
 import { dedupeItems } from '../../pipeline/dedupe/index.js';
-import type { GeoInfo, Item } from '../../pipeline/types.js';
-import { type Command, parseFlags, readLines, reportLine, writeJsonLine } from '../command.js';
-import { parseItemLine } from '../item-input.js';
+import type { Item } from '../../pipeline/types.js';
+import { type Command, parseFlags, writeJsonLine } from '../command.js';
+import { readItems } from '../item-input.js';
 
 const HELP = `Usage: geointel dedupe [--threshold N] < items.jsonl
 
@@ -31,23 +31,7 @@ export const command: Command = {
     const config = loadConfig({ env: io.env });
     const relaySources = config.sources.filter((s) => s.relay).map((s) => s.id);
     const items: Item[] = [];
-    let bad = 0;
-    let n = 0;
-    for await (const line of readLines(io.stdin)) {
-      const index = n++;
-      if (line.trim() === '') continue;
-      const parsed = parseItemLine(line, index);
-      if ('error' in parsed) {
-        bad++;
-        reportLine(io, {
-          code: 'INPUT_INVALID',
-          line: index + 1,
-          message: `line ${index + 1}: ${parsed.error}`,
-        });
-        continue;
-      }
-      items.push(parsed.item);
-    }
+    const bad = await readItems(io, (item) => items.push(item));
     for (const a of dedupeItems(items, { threshold, relaySources })) writeJsonLine(io.stdout, a);
     return bad > 0 ? 1 : 0;
   },
