@@ -1,7 +1,10 @@
 /**
  * Measurements on third-party labelled corpora (tests/fixtures/dedupe, see SOURCE.md). Prints the numbers
- * that docs/dedupe.md quotes; asserts the floors we reach (the 0.9 F1 goal on STS headlines is not reachable
- * with lexical similarity: see docs/dedupe.md).
+ * that docs/dedupe.md quotes and asserts the floors we reach. STS headlines: the threshold is chosen on the
+ * 2013 + 2014 pairs and reported on 2015 + 2016 (held out) and on all; the issue's goal F1 ≥ 0.9 is NOT reached
+ * with lexical similarity — measured 2026-11-23 with the logistic model (scripts/dedupe-fit.mjs): exact scan F1
+ * 0.897 (2013–14, tuning) / 0.896 (2015–16, held out) / 0.896 (all) at 0.47, AUC 0.976; index F1 0.892
+ * (docs/dedupe.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,19 +24,21 @@ interface Pair {
   same: boolean;
   a: string;
   b: string;
+  year: number;
 }
 
 function stsPairs(): Pair[] {
   const seen = new Set<string>();
   const out: Pair[] = [];
   for (const f of readdirSync(join(DIR, 'semeval-sts')).sort()) {
+    const year = Number(/\d{4}/.exec(f)![0]);
     for (const line of readFileSync(join(DIR, 'semeval-sts', f), 'utf8').split('\n')) {
       const [score, a, b] = line.split('\t');
       if (!score || a === undefined || b === undefined) continue;
       const s = Number(score);
       if ((s > 2 && s < 4) || seen.has(`${a}\t${b}`)) continue;
       seen.add(`${a}\t${b}`);
-      out.push({ same: s >= 4, a, b });
+      out.push({ same: s >= 4, a, b, year });
     }
   }
   return out;
@@ -72,29 +77,61 @@ const fmt = (o: Record<string, number>) =>
     .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)
     .join(' ');
 
+/** The threshold with the best F1 on `scored` (grid of 0.01; ties go to the higher, more precise threshold). */
+function bestThreshold(scored: Array<{ same: boolean; s: number }>): { t: number; f1: number } {
+  let best = { t: 0, f1: 0 };
+  for (let k = 20; k <= 90; k++) {
+    const t = k / 100;
+    const r = f1(scored.map((x) => ({ same: x.same, joined: x.s >= t })));
+    if (r.f1 >= best.f1) best = { t, f1: r.f1 };
+  }
+  return best;
+}
+
 describe('STS news headlines (SemEval 2013–2016, ≥4 same vs ≤2 different)', () => {
   const pairs = stsPairs();
-  const scored = pairs.map((p) => ({ same: p.same, s: textSimilarity(featureSet(p.a), featureSet(p.b)) }));
+  const scored = pairs.map((p) => ({
+    same: p.same,
+    year: p.year,
+    s: textSimilarity(featureSet(p.a), featureSet(p.b)),
+  }));
+  const tune = scored.filter((x) => x.year <= 2014);
+  const held = scored.filter((x) => x.year >= 2015);
 
-  it('ranks same-story pairs above different ones (AUC) and reports F1 per threshold', () => {
+  it('ranks same-story pairs above different ones (AUC); the threshold tuned on 2013–14 holds on 2015–16', () => {
     const a = auc(scored);
-    const rows = [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7].map((t) => ({
-      t,
-      ...f1(scored.map((x) => ({ same: x.same, joined: x.s >= t }))),
-    }));
     console.log(
-      `STS pairs=${pairs.length} positives=${pairs.filter((p) => p.same).length} AUC=${a.toFixed(3)}`,
+      `STS pairs=${pairs.length} positives=${pairs.filter((p) => p.same).length} AUC all=${a.toFixed(3)} 2013-14=${auc(tune).toFixed(3)} 2015-16=${auc(held).toFixed(3)}`,
     );
-    for (const r of rows) console.log(`  ${fmt(r)}`);
-    expect(a).toBeGreaterThan(0.9);
+    const best = bestThreshold(tune);
+    console.log(
+      `  best threshold on 2013-14: ${best.t} (F1 ${best.f1.toFixed(3)}); default ${DEFAULT_THRESHOLD}`,
+    );
+    for (const t of [0.45, 0.48, 0.5, 0.52, 0.55, 0.6]) {
+      const at = (xs: typeof scored) => f1(xs.map((x) => ({ same: x.same, joined: x.s >= t })));
+      console.log(
+        `  t=${t} all: ${fmt(at(scored))} | 2013-14 F1=${at(tune).f1.toFixed(3)} | 2015-16 F1=${at(held).f1.toFixed(3)}`,
+      );
+    }
+    expect(a).toBeGreaterThan(0.97);
+    // The default is the threshold chosen on the tuning years, not on the held-out ones.
+    expect(Math.abs(best.t - DEFAULT_THRESHOLD)).toBeLessThanOrEqual(0.02);
+    const heldF1 = f1(held.map((x) => ({ same: x.same, joined: x.s >= DEFAULT_THRESHOLD }))).f1;
+    // Goal 0.9 not reached lexically: measured 0.896 on the held-out years (docs/dedupe.md).
+    expect(heldF1).toBeGreaterThan(0.89);
   });
 
   it('story index decisions (LSH candidates + threshold) reach the measured F1 floor', () => {
-    const r = f1(pairs.map((p) => ({ same: p.same, joined: joinedByIndex(p.a, p.b) })));
+    const decisions = pairs.map((p) => ({ same: p.same, year: p.year, joined: joinedByIndex(p.a, p.b) }));
+    const r = f1(decisions);
+    const rHeld = f1(decisions.filter((d) => d.year >= 2015));
     const exact = f1(scored.map((x) => ({ same: x.same, joined: x.s >= DEFAULT_THRESHOLD })));
-    console.log(`STS index threshold=${DEFAULT_THRESHOLD} ${fmt(r)} (exact scan F1=${exact.f1.toFixed(3)})`);
-    expect(r.f1).toBeGreaterThan(0.79);
-    expect(r.precision).toBeGreaterThan(0.83);
+    console.log(
+      `STS index threshold=${DEFAULT_THRESHOLD} ${fmt(r)} (2015-16 F1=${rHeld.f1.toFixed(3)}; exact scan F1=${exact.f1.toFixed(3)})`,
+    );
+    // Goal 0.9 not reached lexically: measured index F1 0.892 (P 0.903, R 0.881) on all 1,593 pairs.
+    expect(r.f1).toBeGreaterThan(0.885);
+    expect(r.precision).toBeGreaterThan(0.89);
   });
 });
 
@@ -107,7 +144,7 @@ describe('STS benchmark headlines in Chinese (DeepL translations, ≥4 vs ≤2)'
       .filter((o) => o.score >= 4 || o.score <= 2);
     const scored = rows.map((o) => ({
       same: o.score >= 4,
-      s: textSimilarity(featureSet(o.zh[0]), featureSet(o.zh[1])),
+      s: textSimilarity(featureSet(o.zh[0]), featureSet(o.zh[1]), true),
     }));
     const r = f1(rows.map((o) => ({ same: o.score >= 4, joined: joinedByIndex(o.zh[0], o.zh[1]) })));
     const exact = f1(scored.map((x) => ({ same: x.same, joined: x.s >= DEFAULT_THRESHOLD_CJK })));
@@ -190,5 +227,6 @@ describe('tgcontest English same-thread pairs', () => {
       `tgcontest en pairs=${pairs.length} OK=${pairs.filter((p) => p.same).length} title-only index: ${fmt(title)} AUC(title)=${auc(scored).toFixed(3)} AUC(title+300 chars)=${auc(lead).toFixed(3)}`,
     );
     expect(title.precision).toBeGreaterThanOrEqual(0.8);
+    expect(title.f1).toBeGreaterThanOrEqual(0.8);
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalUrl,
   createStoryIndex,
+  DEFAULT_THRESHOLD,
   dedupeItems,
   eventsConflict,
   featureSet,
+  identityKeys,
   textSimilarity,
   tokenize,
   urlEventIds,
@@ -14,12 +15,11 @@ import type { Item } from '../../src/pipeline/types.js';
 const story = (out: { storyId: string }[]) => out.map((o) => o.storyId);
 
 describe('identity keys', () => {
-  it('canonicalises URLs (host case, www, tracking parameters, fragment, trailing slash, scheme)', () => {
-    expect(canonicalUrl('HTTPS://www.USGS.gov/news/x/?utm_source=rss&b=2&a=1#top')).toBe(
-      'usgs.gov/news/x?a=1&b=2',
-    );
-    expect(canonicalUrl('http://usgs.gov/news/x?a=1&b=2')).toBe('usgs.gov/news/x?a=1&b=2');
-    expect(canonicalUrl('javascript:alert(1)')).toBeNull();
+  it('keys URLs by the project canonical form (host case, www, tracking parameters, fragment, slash, scheme)', () => {
+    const key = (url: string) => identityKeys({ id: 'x', title: 't', url }).find((k) => k.startsWith('u:'));
+    expect(key('HTTPS://www.USGS.gov/news/x/?utm_source=rss&a=1&b=2#top')).toBe('u:usgs.gov/news/x?a=1&b=2');
+    expect(key('http://usgs.gov/news/x?a=1&b=2')).toBe('u:usgs.gov/news/x?a=1&b=2');
+    expect(key('javascript:alert(1)')).toBeUndefined();
   });
 
   it('reads event ids from GDACS, NRCan and USGS event URLs', () => {
@@ -66,9 +66,54 @@ describe('identity keys', () => {
 });
 
 describe('near-duplicates', () => {
-  it('tokenises with stemming, stop words, numbers and CJK bigrams', () => {
-    expect(tokenize('The quakes killed 3,1 people')).toEqual(['quak', 'kill', '3.1', 'peopl']);
+  it('tokenises with stemming, stop words, numbers, value classes and CJK bigrams', () => {
+    expect(tokenize('The quakes killed 3,1 people')).toEqual(['earth', 'kill', '~0:3.1', 'peopl']);
+    expect(tokenize('Nine killed as 1,000 flee; $4.1bn aid')).toEqual([
+      '~0:9',
+      'kill',
+      '~0:1000',
+      'flee',
+      '~0:4.1',
+      'billi',
+      'aid',
+    ]);
+    expect(tokenize('U.S. stocks open higher on Monday')).toEqual([
+      '~7:usa',
+      'stock',
+      '~3:o',
+      '~2:+',
+      '~1:monday',
+    ]);
+    expect(tokenize('Syrian PM visits Syria')).toEqual(tokenize('syria premier visit syrian'));
     expect(tokenize('锂矿勘查')).toEqual(['锂矿', '矿勘', '勘查']);
+  });
+
+  it('keeps titles apart that state different numbers, days, directions or countries', () => {
+    const sim = (a: string, b: string) => textSimilarity(featureSet(a), featureSet(b));
+    expect(sim('Suicide bomber kills 13 in Russia', 'Suicide bomber kills 16 in Russia')).toBeLessThan(0.5);
+    expect(sim('10 Things to Know for Wednesday', '10 Things to Know for Thursday')).toBeLessThan(0.5);
+    expect(sim('Indian stocks open lower', 'Indian stocks open higher')).toBeLessThan(0.5);
+    expect(
+      sim('Military plane crashes in south France', 'Military plane crashes in south Turkey'),
+    ).toBeLessThan(0.5);
+    expect(
+      sim('Suicide bomber kills 13 in Russia', 'Suicide bomber kills 13 in south Russia'),
+    ).toBeGreaterThan(0.5);
+    expect(
+      sim('Egyptians vote in presidential election', 'Egypt presidential election vote'),
+    ).toBeGreaterThan(0.5);
+  });
+
+  it('does not join long titles on a few shared unknown words alone (model floor)', () => {
+    const a = featureSet('memi miro luro zuro luko name rorote sami tevo nero kapi havo');
+    const b = featureSet('sami mola yesu luro luko kafa miro mesa laneriro sane');
+    expect(textSimilarity(a, b)).toBeLessThan(0.4);
+    expect(
+      textSimilarity(
+        featureSet('Romney concedes election to Obama'),
+        featureSet('Obama wins, Romney concedes election'),
+      ),
+    ).toBeGreaterThan(DEFAULT_THRESHOLD);
   });
 
   it('joins a reworded headline and keeps different stories apart', () => {

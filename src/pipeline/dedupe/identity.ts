@@ -1,31 +1,14 @@
 /**
  * Exact identity of an item: GUID, canonical URL, DOI, agency event ids (given, or read from well-known event
- * URLs) and normalised title within one source. Keys are strings with a kind prefix (`g:`, `u:`, `d:`, `e:`,
- * `t:`) so that a Redis-backed index can store them as they are.
+ * URLs) and normalised title within one source (only for items with no URL and no GUID). URLs are compared by
+ * the project's one canonical form (`urlKey`, src/pipeline/normalize/canonical-url.ts, with its tracking-parameter
+ * table). Keys are strings with a kind prefix (`g:`, `u:`, `d:`, `e:`, `t:`) so that a Redis-backed index can
+ * store them as they are.
  */
+
+import { urlKey } from '../normalize/canonical-url.js';
 import type { Item } from '../types.js';
 import { normalizeText } from './text.js';
-
-const TRACKING = /^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ref|ref_src|cmpid|rss|feed|src|_ga)$/i;
-
-/** Canonical URL for identity: scheme-less, lower-case host without `www.`, no fragment or tracking params. */
-export function canonicalUrl(raw: string): string | null {
-  // Fast path for the common plain URL (no query, fragment, port, credentials, escapes or non-ASCII).
-  const plain = /^https?:\/\/(?:www\.)?([a-z0-9.-]+)(\/[a-z0-9/._~!$&'()*+,;=:@-]*)?$/i.exec(raw.trim());
-  if (plain) return `${plain[1]!.toLowerCase()}${(plain[2] ?? '').replace(/\/+$/, '') || '/'}`;
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    return null;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-  const host = u.hostname.toLowerCase().replace(/^www\./, '');
-  const params = [...u.searchParams].filter(([k]) => !TRACKING.test(k)).sort(([a], [b]) => (a < b ? -1 : 1));
-  const query = params.length ? `?${new URLSearchParams(params).toString()}` : '';
-  const path = u.pathname.replace(/\/+$/, '') || '/';
-  return `${host}${path}${query}`;
-}
 
 const DOI = /\b10\.\d{4,9}\/[^\s"'<>]+/gi;
 
@@ -90,18 +73,24 @@ export function eventsConflict(a: readonly string[], b: readonly string[]): bool
   return a.some((id) => nb.has(namespace(id)));
 }
 
-/** Identity keys in priority order. GUIDs that are not URLs only identify within their source. */
+/**
+ * Identity keys in priority order. GUIDs that are not URLs only identify within their source. The title key
+ * (`t:`) is made only for an item with neither URL nor GUID: a recurring title ("Weekly Volcanic Activity
+ * Report") under new URLs is a new item. The story index also bounds title-key and text matches in time
+ * (`MAX_STORY_SPAN_MS`).
+ */
 export function identityKeys(item: Item, events = eventIds(item)): string[] {
   const keys: string[] = events.map((e) => `e:${e}`);
   const source = item.source ?? '';
   if (item.guid?.trim()) {
     const g = item.guid.trim();
-    const asUrl = /^https?:\/\//i.test(g) ? canonicalUrl(g) : null;
+    const asUrl = /^https?:\/\//i.test(g) ? urlKey(g) : null;
     keys.push(asUrl ? `u:${asUrl}` : `g:${source}|${g}`);
   }
-  const url = item.url ? canonicalUrl(item.url) : null;
+  const url = item.url ? urlKey(item.url) : null;
   if (url) keys.push(`u:${url}`);
   for (const d of dois(item)) keys.push(`d:${d}`);
+  if (item.url?.trim() || item.guid?.trim()) return [...new Set(keys)];
   const title = normalizeText(item.title)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();

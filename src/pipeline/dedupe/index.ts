@@ -1,6 +1,6 @@
 /** Dedupe stage: identity keys, near-duplicate features and the story index (docs/dedupe.md). */
 export { type DedupeOptions, dedupeItems } from './batch.js';
-export { canonicalUrl, dois, eventIds, eventsConflict, identityKeys, urlEventIds } from './identity.js';
+export { dois, eventIds, eventsConflict, identityKeys, urlEventIds } from './identity.js';
 export { bandKeys, DEFAULT_LSH, type LshParams, minhash } from './minhash.js';
 export { isRelay, RELAY_HOSTS } from './relay.js';
 export {

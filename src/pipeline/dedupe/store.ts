@@ -1,6 +1,6 @@
 /** Compact storage of the in-memory story index: typed arrays instead of per-story objects and Map entries. */
 import { fmix32 } from './minhash.js';
-import { hash32 } from './text.js';
+import { hash32, VALUE_BASE, valuesConflict } from './text.js';
 
 /** Two independent 32-bit hashes of an identity key (a 64-bit fingerprint; collisions at 10⁸ keys ≈ 3·10⁻⁴). */
 export function keyHashes(key: string): [number, number] {
@@ -37,6 +37,16 @@ export class IdTable {
     return undefined;
   }
 
+  /** Sets the value, replacing the one of a present key. */
+  set(key: [number, number], value: number): void {
+    if (this.setIfAbsent(key, value)) return;
+    const [h, l] = key;
+    const mask = this.hi.length - 1;
+    let i = fmix32(h ^ l) & mask;
+    while (this.lo[i] !== l || this.hi[i] !== h) i = (i + 1) & mask;
+    this.val[i] = value;
+  }
+
   /** Sets the value unless the key is present; returns whether it was added. */
   setIfAbsent(key: [number, number], value: number): boolean {
     if ((this.count + 1) * 2 > this.hi.length) this.grow();
@@ -62,7 +72,7 @@ export class IdTable {
 }
 
 /** A growable typed column. */
-export class Column<T extends Int32Array | Float64Array | Uint32Array | Uint8Array> {
+export class Column<T extends Int32Array | Float32Array | Float64Array | Uint32Array | Uint8Array> {
   constructor(private data: T) {}
   get(i: number): number {
     return this.data[i]!;
@@ -78,26 +88,29 @@ export class Column<T extends Int32Array | Float64Array | Uint32Array | Uint8Arr
 }
 
 /**
- * All stories' feature sets in one growable Uint32Array, each as `[story, length, ...features]` (a typed array
- * per story would cost ~100 bytes of header each). The handle is the offset of the header, so a candidate's
- * story and features are read from one place.
+ * All stories' feature sets in one growable Uint32Array, each as `[story, length, weight, ...features]` (a typed
+ * array per story would cost ~100 bytes of header each; `weight` is the float32 sum of the feature weights). The
+ * handle is the offset of the header, so a candidate's story, weight and features are read from one place.
  */
 export class FeaturePool {
   private data = new Uint32Array(1 << 14);
+  private floats = new Float32Array(this.data.buffer);
   private used = 0;
 
-  add(story: number, features: Uint32Array): number {
+  add(story: number, features: Uint32Array, weight = 0): number {
     const n = Math.min(features.length, 255);
-    if (this.used + n + 2 > this.data.length) {
-      const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n + 2));
+    if (this.used + n + 3 > this.data.length) {
+      const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n + 3));
       next.set(this.data.subarray(0, this.used));
       this.data = next;
+      this.floats = new Float32Array(next.buffer);
     }
     const handle = this.used;
     this.data[handle] = story;
     this.data[handle + 1] = n;
-    this.data.set(features.subarray(0, n), handle + 2);
-    this.used += n + 2;
+    this.floats[handle + 2] = weight;
+    this.data.set(features.subarray(0, n), handle + 3);
+    this.used += n + 3;
     return handle;
   }
 
@@ -116,23 +129,53 @@ export class FeaturePool {
     return this.data[handle + 1]!;
   }
 
-  /** Size of the intersection of a sorted set with the stored set `handle`, without allocating. */
-  intersect(a: Uint32Array, handle: number): number {
+  /** The weight stored with the set `handle`. */
+  weight(handle: number): number {
+    return this.floats[handle + 2]!;
+  }
+
+  /** Number of shared features of the last {@link intersectWeighted}. */
+  shared = 0;
+  /** Number of shared features weighing more than its `rare` limit, of the last {@link intersectWeighted}. */
+  sharedRare = 0;
+
+  /**
+   * Weighted intersection of a sorted set `a` (with `weights` aligned to it) and the stored set `handle`, without
+   * allocating: the sum of the weights of the shared features; their number and the number of those weighing more
+   * than `rare` are left in {@link shared} and {@link sharedRare}.
+   */
+  intersectWeighted(a: Uint32Array, weights: Float64Array, handle: number, rare = Infinity): number {
     const b = this.data;
-    let j = handle + 2;
+    let j = handle + 3;
     const end = j + b[handle + 1]!;
     let i = 0;
+    let w = 0;
     let n = 0;
+    let r = 0;
     while (i < a.length && j < end) {
       const x = a[i]!;
       const y = b[j]!;
       if (x === y) {
+        const wi = weights[i]!;
+        w += wi;
         n++;
+        if (wi > rare) r++;
         i++;
         j++;
       } else if (x < y) i++;
       else j++;
     }
-    return n;
+    this.shared = n;
+    this.sharedRare = r;
+    return w;
+  }
+
+  /** Whether `a` and the stored set `handle` state different values of one class (see `valuesConflict`). */
+  conflicts(a: Uint32Array, handle: number): boolean {
+    const start = handle + 3;
+    const end = start + this.data[handle + 1]!;
+    if (a.length === 0 || end === start || a[a.length - 1]! < VALUE_BASE || this.data[end - 1]! < VALUE_BASE)
+      return false;
+    return valuesConflict(a, 0, a.length, this.data, start, end);
   }
 }

@@ -10,6 +10,7 @@ import { eventIds, eventsConflict, identityKeys } from './identity.js';
 import { bandKeys, DEFAULT_LSH, type LshParams } from './minhash.js';
 import { isRelay } from './relay.js';
 import {
+  combineSimilarity,
   DEFAULT_GEO_LIMITS,
   DEFAULT_THRESHOLD,
   DEFAULT_THRESHOLD_CJK,
@@ -18,14 +19,18 @@ import {
   type GeoLimits,
   geoCell,
   geoSimilarity,
+  MAX_STORY_SPAN_MS,
   MIN_FEATURES,
+  modelSimilarity,
+  RARE_WEIGHT,
 } from './similarity.js';
 import { Column, FeaturePool, IdTable, keyHashes } from './store.js';
 import { featureSet, isMostlyCjk } from './text.js';
+import { featureWeights } from './weights.js';
 
 /** Options of {@link createStoryIndex}. */
 export interface StoryIndexOptions {
-  /** Near-duplicate threshold on title similarity. @defaultValue 0.55 */
+  /** Near-duplicate threshold on title similarity. @defaultValue 0.47 */
   threshold?: number;
   /** Threshold when the item's title is mostly CJK (character bigrams). @defaultValue 0.4 */
   thresholdCjk?: number;
@@ -37,6 +42,8 @@ export interface StoryIndexOptions {
   relaySources?: Iterable<string>;
   /** Geo + time limits for event reports. */
   geo?: GeoLimits;
+  /** Longest span (ms) of a story for title-key and text matches between dated items. @defaultValue 4 days */
+  maxStorySpanMs?: number;
 }
 
 /** Per-call facts from the source registry. */
@@ -54,8 +61,8 @@ export interface StoryIndex {
 
 /**
  * Sketch pre-filter: a candidate must share a fraction (threshold − 0.05, at most 0.5) of the smaller sketch's
- * bits. A pair at the threshold shares at least the threshold's fraction of the smaller feature set (overlap ≥
- * similarity), so this only drops chance collisions (measured: no loss on STS; docs/dedupe.md).
+ * bits. It drops chance collisions of band keys; turning it off changes no STS decision with the model
+ * (docs/dedupe.md).
  */
 const sketchFraction = (threshold: number) => Math.min(0.5, threshold - 0.05);
 
@@ -75,9 +82,17 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   const perBucket = opts.perBucket ?? 4;
   const limits = opts.geo ?? DEFAULT_GEO_LIMITS;
   const relaySources = new Set(opts.relaySources ?? []);
+  const maxSpan = opts.maxStorySpanMs ?? MAX_STORY_SPAN_MS;
   // Story columns: story number → first item id (= storyId), canonical-is-relay flag; features in the pool.
   const firstIds: string[] = [];
   const relayCanonical = new Column(new Uint8Array(1 << 12));
+  // Publication time (epoch ms) of the story's first dated item; NaN when none is dated yet.
+  const storyTime = new Column(new Float64Array(1 << 12));
+  /** Whether an item published at `t` may join story `s` by title (both dated: within the span). */
+  const inSpan = (t: number, s: number) => {
+    const st = storyTime.get(s);
+    return Number.isNaN(t) || Number.isNaN(st) || Math.abs(t - st) <= maxSpan;
+  };
   const canonical = new Map<number, string>();
   const events = new Map<number, string[]>();
   const points = new Map<number, EventPoint>();
@@ -89,9 +104,12 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
 
   function byText(
     features: Uint32Array,
+    weights: Float64Array,
+    total: number,
     ev: string[],
     point: EventPoint | null,
     cjk: boolean,
+    t: number,
   ): [number, number] {
     const threshold = cjk ? thresholdCjk : thresholdLatin;
     const frac = sketchFraction(threshold);
@@ -106,12 +124,23 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     sink ^= pool.touch(candidates, n);
     for (let c = 0; c < n; c++) {
       const handle = candidates[c]!;
-      const i = pool.intersect(features, handle);
-      if (i === 0) continue;
-      const len = pool.length(handle);
+      const shared = pool.intersectWeighted(features, weights, handle, RARE_WEIGHT);
+      if (shared === 0) continue;
       const s = pool.story(handle);
-      const sim = (i / (features.length + len - i) + i / Math.min(features.length, len)) / 2;
+      const nShared = pool.shared;
+      const nRare = pool.sharedRare;
+      const wb = pool.weight(handle);
+      // Without the conflict term first: the conflict test reads the value tails only for pairs that may pass.
+      let sim = cjk
+        ? combineSimilarity(shared, total, wb, false)
+        : modelSimilarity(shared, total, wb, false, nShared, nRare);
       if (sim < threshold || sim <= bestSim) continue;
+      if (pool.conflicts(features, handle))
+        sim = cjk
+          ? combineSimilarity(shared, total, wb, true)
+          : modelSimilarity(shared, total, wb, true, nShared, nRare);
+      if (sim < threshold || sim <= bestSim) continue;
+      if (!inSpan(t, s)) continue;
       const se = events.get(s);
       if (se && eventsConflict(ev, se)) continue;
       // Two located reports far apart in space or time are different events, however alike their titles.
@@ -144,18 +173,22 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     const ids = identityKeys(item, ev);
     const hashes = ids.map(keyHashes);
     sink ^= keys.touch(hashes);
+    const t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
     let match = -1;
     let similarity = 1;
     for (let i = 0; i < ids.length && match < 0; i++) {
       const s = keys.get(hashes[i]!);
       if (s === undefined) continue;
+      if (ids[i]!.startsWith('t:') && !inSpan(t, s)) continue;
       const se = events.get(s);
       if (!ids[i]!.startsWith('e:') && se && eventsConflict(ev, se)) continue;
       match = s;
     }
     const features = featureSet(item.title);
     const point = eventPoint(item.geo, item.publishedAt);
-    if (match < 0) [match, similarity] = byText(features, ev, point, isMostlyCjk(item.title));
+    const { weights, total } = featureWeights(features);
+    if (match < 0)
+      [match, similarity] = byText(features, weights, total, ev, point, isMostlyCjk(item.title), t);
     if (match < 0 && point) [match, similarity] = byGeo(point, ev);
 
     if (match >= 0) {
@@ -164,6 +197,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
         relayCanonical.set(match, 0);
       }
       if (ev.length) events.set(match, [...new Set([...(events.get(match) ?? []), ...ev])].slice(0, 32));
+      if (!Number.isNaN(t) && Number.isNaN(storyTime.get(match))) storyTime.set(match, t);
       for (const h of hashes) keys.setIfAbsent(h, match);
       const storyId = firstIds[match]!;
       return {
@@ -177,10 +211,14 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
 
     const s = firstIds.length;
     firstIds.push(item.id);
-    const handle = pool.add(s, features);
+    const handle = pool.add(s, features, total);
     relayCanonical.set(s, relay ? 1 : 0);
+    storyTime.set(s, t);
     if (ev.length) events.set(s, ev);
-    for (const h of hashes) keys.setIfAbsent(h, s);
+    // A title key now names the newest story with that title (the older one is out of span or kept apart).
+    for (let i = 0; i < ids.length; i++)
+      if (ids[i]!.startsWith('t:')) keys.set(hashes[i]!, s);
+      else keys.setIfAbsent(hashes[i]!, s);
     if (features.length >= MIN_FEATURES) {
       const sk = sketch(features);
       for (const key of bandKeys(features, lsh)) bands.add(key, handle, sk);

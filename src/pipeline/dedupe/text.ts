@@ -19,14 +19,12 @@ const ASCII_WORD = /[a-z0-9]+(?:[.,][0-9]+)*/g;
 const ASCII = /^[\x00-\x7f]*$/;
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u;
 
-/** Lower-cased NFKC text with tags and entities removed and whitespace collapsed. */
+/**
+ * Lower-cased NFKC text with whitespace collapsed. Item text is already plain (the normalise stage and the CLI's
+ * item input decode markup once), so `<`, `>` and `&` are text here and are not decoded again.
+ */
 export function normalizeText(s: string): string {
-  return (ASCII.test(s) ? s : s.normalize('NFKC'))
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(?:#\d+|#x[0-9a-f]+|[a-z]+);/gi, ' ')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (ASCII.test(s) ? s : s.normalize('NFKC')).toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Light English/Romance suffix stripping: enough to join "kills"/"killed"/"killing". */
@@ -52,88 +50,94 @@ export function stem(w: string): string {
  */
 export const STEM_CHARS = 5;
 
-const NUMBER_WORDS: Record<string, string> = {
-  one: '1',
-  two: '2',
-  three: '3',
-  four: '4',
-  five: '5',
-  six: '6',
-  seven: '7',
-  eight: '8',
-  nine: '9',
-  ten: '10',
-  eleven: '11',
-  twelve: '12',
-  thirteen: '13',
-  fourteen: '14',
-  fifteen: '15',
-  sixteen: '16',
-  seventeen: '17',
-  eighteen: '18',
-  nineteen: '19',
-  twenty: '20',
-  dozen: '12',
-  hundred: '100',
-  thousand: '1000',
-};
+// Lexicons are Maps (never plain objects indexed by feed words: `constructor`, `__proto__`, `toString`).
+const NUMBER_WORDS = new Map<string, string>(
+  Object.entries({
+    one: '1',
+    two: '2',
+    three: '3',
+    four: '4',
+    five: '5',
+    six: '6',
+    seven: '7',
+    eight: '8',
+    nine: '9',
+    ten: '10',
+    eleven: '11',
+    twelve: '12',
+    thirteen: '13',
+    fourteen: '14',
+    fifteen: '15',
+    sixteen: '16',
+    seventeen: '17',
+    eighteen: '18',
+    nineteen: '19',
+    twenty: '20',
+    dozen: '12',
+    hundred: '100',
+    thousand: '1000',
+  }),
+);
 
 /** Headlinese short forms and their plain words (the register of news headlines, not a list fitted to data). */
-const HEADLINESE: Record<string, string> = {
-  pm: 'premier',
-  quake: 'earthquake',
-  quakes: 'earthquake',
-  blast: 'explosion',
-  blasts: 'explosion',
-  ex: 'former',
-  govt: 'government',
-  probe: 'investigation',
-  polls: 'election',
-  vote: 'election',
-  pact: 'agreement',
-  deal: 'agreement',
-  row: 'dispute',
-  vow: 'pledge',
-  vows: 'pledge',
-  hike: 'increase',
-  nab: 'arrest',
-  nabs: 'arrest',
-  slay: 'kill',
-  slays: 'kill',
-  slain: 'kill',
-  bn: 'billion',
-  mn: 'million',
-  pct: 'percent',
-  pc: 'percent',
-  mull: 'consider',
-  mulls: 'consider',
-  quit: 'resign',
-  quits: 'resign',
-  jail: 'prison',
-  jailed: 'prison',
-  kid: 'child',
-  kids: 'children',
-  cop: 'police',
-  cops: 'police',
-  troops: 'army',
-  soldiers: 'army',
-  britain: 'uk',
-  british: 'uk',
-  america: 'usa',
-  american: 'usa',
-  americans: 'usa',
-  chief: 'head',
-  boss: 'head',
-  bid: 'attempt',
-  try: 'attempt',
-};
+const HEADLINESE = new Map<string, string>(
+  Object.entries({
+    pm: 'premier',
+    quake: 'earthquake',
+    quakes: 'earthquake',
+    blast: 'explosion',
+    blasts: 'explosion',
+    ex: 'former',
+    govt: 'government',
+    probe: 'investigation',
+    polls: 'election',
+    vote: 'election',
+    pact: 'agreement',
+    deal: 'agreement',
+    row: 'dispute',
+    vow: 'pledge',
+    vows: 'pledge',
+    hike: 'increase',
+    nab: 'arrest',
+    nabs: 'arrest',
+    slay: 'kill',
+    slays: 'kill',
+    slain: 'kill',
+    bn: 'billion',
+    mn: 'million',
+    pct: 'percent',
+    pc: 'percent',
+    mull: 'consider',
+    mulls: 'consider',
+    quit: 'resign',
+    quits: 'resign',
+    jail: 'prison',
+    jailed: 'prison',
+    kid: 'child',
+    kids: 'children',
+    cop: 'police',
+    cops: 'police',
+    troops: 'army',
+    soldiers: 'army',
+    britain: 'uk',
+    british: 'uk',
+    america: 'usa',
+    american: 'usa',
+    americans: 'usa',
+    chief: 'head',
+    boss: 'head',
+    bid: 'attempt',
+    try: 'attempt',
+  }),
+);
 
 /**
  * Value classes: tokens that name one value of a closed class. Two titles that both name values of a class and
- * share none (different numbers, different days or months, opposite directions) report different facts —
- * "Stocks close 0.39% higher" / "… 2.47% higher", "10 Things to Know for Wednesday" / "… Thursday".
+ * share none (different numbers, days or months, opposite directions, different countries) report different
+ * facts — "Stocks close 0.39% higher" / "… 2.47% higher", "10 Things to Know for Wednesday" / "… Thursday",
+ * "Military plane crashes in south France" / "… Turkey".
  */
-export const enum ValueClass {
+export enum ValueClass {
   Number = 0,
   Date = 1,
   Direction = 2,
@@ -141,6 +145,7 @@ export const enum ValueClass {
   WinLose = 4,
   Verdict = 5,
   Sanction = 6,
+  Country = 7,
 }
 
 const VALUE_WORDS = new Map<string, [ValueClass, string]>();
@@ -168,7 +173,13 @@ for (const [cls, groups] of [
       'december',
     ],
   ],
-  [ValueClass.Direction, ['+ up higher rise rises rose gain gains strengthen strengthens', '- down lower fall falls fell loss losses weaken weakens drop drops']],
+  [
+    ValueClass.Direction,
+    [
+      '+ up higher rise rises rose gain gains strengthen strengthens',
+      '- down lower fall falls fell loss losses weaken weakens drop drops',
+    ],
+  ],
   [ValueClass.OpenClose, ['o open opens opened', 'c close closes closed']],
   [ValueClass.WinLose, ['w win wins won', 'l lose loses lost']],
   [ValueClass.Verdict, ['a acquit acquits acquitted', 'c convict convicts convicted']],
@@ -183,18 +194,83 @@ for (const [cls, groups] of [
 /** Token of value `v` in class `c` (`~c:v`); {@link featureHash} puts these in their own hash range. */
 const valueToken = (c: ValueClass, v: string) => `~${c}:${v}`;
 
-const ABBREVIATIONS: Array<[RegExp, string]> = [
-  [/\bU\.S\.(?:A\.)?|\bUSA?\b/g, ' usa '],
-  [/\bU\.N\.|\bUN\b/g, ' onu '],
-  [/\bU\.K\.|\bUK\b/g, ' uk '],
-  [/\bE\.U\.|\bEU\b/g, ' eu '],
-];
-const PHRASES: Array<[RegExp, string]> = [
-  [/\bunited states\b/g, 'usa'],
-  [/\bunited nations\b/g, 'onu'],
-  [/\bunited kingdom\b/g, 'uk'],
-  [/\beuropean union\b/g, 'eu'],
-];
+/**
+ * Country names (sovereign states; names that are also common words or US states — Georgia, Chad, Jordan,
+ * Dominica, San Marino — left out), matched on their cut stems so that demonyms with the same stem join them
+ * (syria/syrian, kenya/kenyan); irregular demonyms are listed.
+ */
+const COUNTRY_NAMES =
+  'afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahamas bahrain ' +
+  'bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia botswana brazil brunei bulgaria burkina ' +
+  'burundi cambodia cameroon canada chile china colombia comoros congo croatia cuba cyprus czech denmark djibouti ' +
+  'ecuador egypt eritrea estonia eswatini ethiopia fiji finland france gabon gambia ghana greece grenada guatemala ' +
+  'guinea guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan ' +
+  'kazakhstan kenya kiribati korea kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya ' +
+  'liechtenstein lithuania luxembourg madagascar malawi malaysia maldives mali malta mauritania mauritius mexico ' +
+  'micronesia moldova monaco mongolia montenegro morocco mozambique myanmar burma namibia nauru nepal netherlands ' +
+  'holland zealand nicaragua niger nigeria macedonia norway oman pakistan palau palestine panama paraguay peru ' +
+  'philippines poland portugal qatar romania russia rwanda samoa saudi senegal serbia seychelles sierra singapore ' +
+  'slovakia slovenia somalia sudan spain lanka suriname sweden switzerland syria taiwan tajikistan tanzania ' +
+  'thailand togo tonga trinidad tunisia turkey turkmenistan tuvalu uganda ukraine emirates uk usa uruguay ' +
+  'uzbekistan vanuatu vatican venezuela vietnam yemen zambia zimbabwe';
+const DEMONYMS = new Map<string, string>(
+  Object.entries({
+    afghan: 'afghanistan',
+    aussie: 'australia',
+    belgian: 'belgium',
+    burmese: 'myanmar',
+    chinese: 'china',
+    cuban: 'cuba',
+    danish: 'denmark',
+    dutch: 'netherlands',
+    emirati: 'emirates',
+    filipino: 'philippines',
+    finnish: 'finland',
+    french: 'france',
+    greek: 'greece',
+    hungarian: 'hungary',
+    iranian: 'iran',
+    iraqi: 'iraq',
+    irish: 'ireland',
+    italian: 'italy',
+    lankan: 'lanka',
+    nepalese: 'nepal',
+    norwegian: 'norway',
+    omani: 'oman',
+    pak: 'pakistan',
+    peruvian: 'peru',
+    polish: 'poland',
+    qatari: 'qatar',
+    spanish: 'spain',
+    swedish: 'sweden',
+    swiss: 'switzerland',
+    thai: 'thailand',
+    turkish: 'turkey',
+    uae: 'emirates',
+  }),
+);
+const countryStem = (name: string) => stem(name).slice(0, STEM_CHARS);
+const COUNTRIES = new Set(COUNTRY_NAMES.split(' ').map(countryStem));
+
+/**
+ * One lookup per word: a final token (`~c:v`, for number words and value words) or a replacement word
+ * (headlinese), which is then stop-word filtered and stemmed.
+ */
+const LEXICON = new Map<string, string>();
+for (const [w, to] of HEADLINESE) LEXICON.set(w, to);
+for (const [w, [c, v]] of VALUE_WORDS) LEXICON.set(w, valueToken(c, v));
+for (const [w, n] of NUMBER_WORDS) LEXICON.set(w, valueToken(ValueClass.Number, n));
+for (const [w, c] of DEMONYMS) LEXICON.set(w, valueToken(ValueClass.Country, countryStem(c)));
+
+/** Upper-case abbreviations whose lower-case forms are stop words or too short ("US", "UN"). */
+const ABBREVIATION = /\b(?:U\.S\.(?:A\.)?|USA?\b|U\.N\.|UN\b|U\.K\.|UK\b|E\.U\.|EU\b)/g;
+const abbreviation = (m: string) => {
+  const c = m.charAt(m.charAt(1) === '.' ? 2 : 1);
+  return c === 'S' ? ' usa ' : c === 'N' ? ' onu ' : c === 'K' ? ' uk ' : ' eu ';
+};
+const PHRASE = /\b(?:united states|united nations|united kingdom|european union)\b/g;
+const phrase = (m: string) =>
+  m === 'united states' ? 'usa' : m === 'united nations' ? 'onu' : m === 'united kingdom' ? 'uk' : 'eu';
 
 /**
  * Title tokens: word stems cut to {@link STEM_CHARS} characters with stop words dropped, upper-case
@@ -204,16 +280,14 @@ const PHRASES: Array<[RegExp, string]> = [
  */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  let raw = text;
-  if (/[A-Z]/.test(raw)) for (const [re, to] of ABBREVIATIONS) raw = raw.replace(re, to);
-  let norm = normalizeText(raw);
-  if (norm.includes('united') || norm.includes('european'))
-    for (const [re, to] of PHRASES) norm = norm.replace(re, to);
-  norm = norm
-    .replace(/['’‘]s\b/g, '')
-    .replace(/['’‘]/g, '')
-    .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
-    .replace(/(\d)([a-z])/g, '$1 $2');
+  let norm = normalizeText(/[EU][.NSK]/.test(text) ? text.replace(ABBREVIATION, abbreviation) : text);
+  if (norm.includes('united ') || norm.includes('european ')) norm = norm.replace(PHRASE, phrase);
+  if (/['’‘]/.test(norm)) norm = norm.replace(/['’‘]s\b/g, '').replace(/['’‘]/g, '');
+  if (/\d[,a-z]/.test(norm))
+    norm = norm
+      .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
+      .replace(/(\d)(?:st|nd|rd|th)\b/g, '$1')
+      .replace(/(\d)([a-z])/g, '$1 $2');
   const ascii = ASCII.test(norm);
   for (const m of norm.matchAll(ascii ? ASCII_WORD : WORD)) {
     let w = m[0];
@@ -225,20 +299,22 @@ export function tokenize(text: string): string[] {
       if (rest) out.push(...tokenize(rest));
       continue;
     }
-    w = NUMBER_WORDS[w] ?? w;
     const c0 = w.charCodeAt(0);
     if ((c0 >= 48 && c0 <= 57) || (!ascii && /^\p{N}/u.test(w))) {
       out.push(valueToken(ValueClass.Number, w.replace(',', '.')));
       continue;
     }
-    const value = VALUE_WORDS.get(w);
-    if (value) {
-      out.push(valueToken(value[0], value[1]));
-      continue;
+    const lex = LEXICON.get(w);
+    if (lex !== undefined) {
+      if (lex.charCodeAt(0) === 126 /* ~ */) {
+        out.push(lex);
+        continue;
+      }
+      w = lex;
     }
-    w = HEADLINESE[w] ?? w;
     if (STOP.has(w) || w.length < 2) continue;
-    out.push(stem(w).slice(0, STEM_CHARS));
+    const st = stem(w).slice(0, STEM_CHARS);
+    out.push(COUNTRIES.has(st) ? valueToken(ValueClass.Country, st) : st);
   }
   return out;
 }
@@ -297,7 +373,14 @@ export function featureSet(text: string): Uint32Array {
  * Whether two sorted feature ranges `a[a0..a1)` and `b[b0..b1)` state different values of one class: some class
  * has values on both sides and they share none.
  */
-export function valuesConflict(a: Uint32Array, a0: number, a1: number, b: Uint32Array, b0: number, b1: number): boolean {
+export function valuesConflict(
+  a: Uint32Array,
+  a0: number,
+  a1: number,
+  b: Uint32Array,
+  b0: number,
+  b1: number,
+): boolean {
   let i = a1;
   let j = b1;
   while (i > a0 && a[i - 1]! >= VALUE_BASE) i--;
