@@ -103,7 +103,9 @@ describe('geointel ingest on recorded feeds', () => {
     const r = runCli(['ingest', file, '--now', '2025-11-16T18:00:00Z']);
     expect(r.code).toBe(0);
     const records = lines(r.stdout) as DigestRecord[];
-    const heroes = (readFileSync(file, 'utf8').split('id="science_heroes"')[1] ?? '').split('id="health_heroes"')[0]!;
+    const heroes = (readFileSync(file, 'utf8').split('id="science_heroes"')[1] ?? '').split(
+      'id="health_heroes"',
+    )[0]!;
     expect(records).toHaveLength((heroes.match(/<div class="col-md-6"/g) ?? []).length);
     expect(records[0]).toMatchObject({
       source: { id: 'sciencedaily-home' },
