@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isGeoError } from '../../src/errors.js';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
 import type { FeedFormat, ParsedItem } from '../../src/pipeline/types.js';
 
