@@ -39,6 +39,8 @@ export const SourceSchema = z
     relay: z.boolean().default(false),
     /** Event feeds (earthquakes, disaster alerts) are classified by the event rules of topics.yaml. */
     events: z.boolean().default(false),
+    /** The source publishing the same pages in another language (bilingual sites such as NRCan's). */
+    languageTwin: z.string().optional(),
     /** Extra hosts whose links identify this source (besides the url's and homepage's hosts). */
     hosts: z.array(z.string()).default([]),
     /** How sure we are of the URL (SOURCES.md legend A–D). */
@@ -64,6 +66,13 @@ export const SourcesFileSchema = z
           message: `duplicate source id "${s.id}" (first at sources[${first}])`,
         });
       } else seen.set(s.id, i);
+      if (s.languageTwin && !file.sources.some((t) => t.id === s.languageTwin)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'languageTwin'],
+          message: `no source "${s.languageTwin}" in this file`,
+        });
+      }
       if (s.kind === 'html' && !s.html) {
         ctx.addIssue({
           code: 'custom',

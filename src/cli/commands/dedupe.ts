@@ -1,6 +1,6 @@
 /** `geointel dedupe`: JSON Lines items on stdin → one story assignment per line, same order. */
 import { loadConfig } from '../../config/load.js';
-import { dedupeItems } from '../../pipeline/dedupe/index.js';
+import { dedupeItems, hostAliasesOf } from '../../pipeline/dedupe/index.js';
 import type { Item } from '../../pipeline/types.js';
 import { type Command, parseFlags, writeJsonLine } from '../command.js';
 import { readItems } from '../item-input.js';
@@ -33,7 +33,8 @@ export const command: Command = {
     const relaySources = config.sources.filter((s) => s.relay).map((s) => s.id);
     const items: Item[] = [];
     const bad = await readItems(io, (item) => items.push(item));
-    for (const a of dedupeItems(items, { threshold, relaySources })) writeJsonLine(io.stdout, a);
+    const hostAliases = hostAliasesOf(config.sources);
+    for (const a of dedupeItems(items, { threshold, relaySources, hostAliases })) writeJsonLine(io.stdout, a);
     return bad > 0 ? 1 : 0;
   },
 };

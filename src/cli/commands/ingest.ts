@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/load.js';
 import type { SourceEntry } from '../../config/sources-schema.js';
 import { GeoError, isGeoError } from '../../errors.js';
 import { compileTaxonomy } from '../../pipeline/classify/index.js';
-import { createStoryIndex } from '../../pipeline/dedupe/index.js';
+import { createStoryIndex, hostAliasesOf } from '../../pipeline/dedupe/index.js';
 import { ingestDocument } from '../../pipeline/ingest.js';
 import { parseDocument } from '../../pipeline/parse/index.js';
 import { deriveSource, matchSource } from '../../pipeline/source-match.js';
@@ -48,6 +48,7 @@ export const command: Command = {
     const taxonomy = compileTaxonomy(config.topics, config.tags);
     const stories = createStoryIndex({
       relaySources: config.sources.filter((s) => s.relay).map((s) => s.id),
+      hostAliases: hostAliasesOf(config.sources),
     });
     const readInput = createInputReader({ config: () => config, allowPrivate: values['allow-private'] });
 

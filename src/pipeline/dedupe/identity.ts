@@ -79,7 +79,33 @@ export function eventsConflict(a: readonly string[], b: readonly string[]): bool
  * Report") under new URLs is a new item. The story index also bounds title-key and text matches in time
  * (`MAX_STORY_SPAN_MS`).
  */
-export function identityKeys(item: Item, events = eventIds(item)): string[] {
+/** Language markers in bilingual sites' URLs: a whole path segment (`/fr/`) or a name suffix (`index-fr.php`). */
+const LANGUAGE_MARKER = /(\/|[-_.])(en|eng|fr|fra|fre|de|deu|es|pt|da|ja|zh)(?=\/|[-_.]|$)/gi;
+
+/**
+ * The language-neutral key of a URL on a bilingual site: its language markers replaced and its host mapped
+ * through `hostAliases` (the French twin's host → the English one's, from the registry's `languageTwin`).
+ * The English and French pages of one notice or release then share a key. Null when the URL has no marker.
+ */
+export function languageTwinKey(
+  url: string | undefined,
+  hostAliases?: ReadonlyMap<string, string>,
+): string | null {
+  const key = url ? urlKey(url) : null;
+  if (!key) return null;
+  const slash = key.indexOf('/');
+  const host = slash < 0 ? key : key.slice(0, slash);
+  const rest = slash < 0 ? '' : key.slice(slash);
+  const neutral = rest.replace(LANGUAGE_MARKER, '$1*');
+  if (neutral === rest) return null;
+  return `${hostAliases?.get(host) ?? host}${neutral}`;
+}
+
+export function identityKeys(
+  item: Item,
+  events = eventIds(item),
+  hostAliases?: ReadonlyMap<string, string>,
+): string[] {
   const keys: string[] = events.map((e) => `e:${e}`);
   const source = item.source ?? '';
   if (item.guid?.trim()) {
@@ -89,6 +115,8 @@ export function identityKeys(item: Item, events = eventIds(item)): string[] {
   }
   const url = item.url ? urlKey(item.url) : null;
   if (url) keys.push(`u:${url}`);
+  const twin = languageTwinKey(item.url, hostAliases);
+  if (twin) keys.push(`x:${twin}`);
   for (const d of dois(item)) keys.push(`d:${d}`);
   if (item.url?.trim() || item.guid?.trim()) return [...new Set(keys)];
   const title = normalizeText(item.title)

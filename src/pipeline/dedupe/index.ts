@@ -12,3 +12,4 @@ export {
 } from './similarity.js';
 export { type AssignMeta, createStoryIndex, type StoryIndex, type StoryIndexOptions } from './story-index.js';
 export { featureSet, isMostlyCjk, normalizeText, tokenize } from './text.js';
+export { hostAliasesOf } from './twins.js';

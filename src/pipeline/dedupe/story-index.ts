@@ -44,6 +44,8 @@ export interface StoryIndexOptions {
   geo?: GeoLimits;
   /** Longest span (ms) of a story for title-key and text matches between dated items. @defaultValue 4 days */
   maxStorySpanMs?: number;
+  /** Hosts of language twins mapped to one host (see {@link hostAliasesOf}); default none. */
+  hostAliases?: ReadonlyMap<string, string>;
 }
 
 /** Per-call facts from the source registry. */
@@ -170,7 +172,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   function assign(item: Item, meta: AssignMeta = {}): StoryAssignment {
     const relay = meta.relay ?? isRelay(item, meta.sourceId, relaySources);
     const ev = eventIds(item);
-    const ids = identityKeys(item, ev);
+    const ids = identityKeys(item, ev, opts.hostAliases);
     const hashes = ids.map(keyHashes);
     sink ^= keys.touch(hashes);
     const t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
