@@ -128,12 +128,15 @@ function countScripts(text: string): ScriptCounts {
   return c;
 }
 
+/** ICU's language names: a two-letter code it cannot name (`zz`, `xx`) is no ISO 639-1 code. */
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
 /** Normalises a hint such as `en-US`, `zh-Hans`, `nb` to ISO 639-1, or undefined. */
 export function normalizeLanguageTag(tag: string | null | undefined): string | undefined {
   if (!tag) return undefined;
   const base = tag.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   if (base === 'nb' || base === 'nn') return 'no';
-  if (base.length === 2 && /^[a-z]{2}$/.test(base)) return base;
+  if (/^[a-z]{2}$/.test(base)) return LANGUAGE_NAMES.of(base) ? base : undefined;
   if (base.length === 3) return FROM_639_3[base] ?? undefined;
   return undefined;
 }

@@ -73,6 +73,9 @@ describe('normalizeLanguageTag', () => {
     ['deu', 'de'],
     ['', undefined],
     ['x-klingon', undefined],
+    ['zz-top', undefined],
+    ['xx', undefined],
+    ['da-DK', 'da'],
   ])('%s → %s', (tag, expected) => {
     expect(normalizeLanguageTag(tag)).toBe(expected);
   });
