@@ -28,7 +28,8 @@ export interface NormalizeContext {
 
 export interface NormalizeResult {
   items: Item[];
-  /** One entry per dropped item or distrusted field, each with a stable code. */
+  /** One entry per dropped item or distrusted field, each with a stable code; `index` is the 0-based position
+   * in the document, messages count entries from 1 as the parse stage does. */
   warnings: Array<Warning & { index: number }>;
 }
 
@@ -58,14 +59,18 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
       warnings.push({
         index,
         code: 'TITLE_TRUNCATED',
-        message: `item ${index}: title cut to ${TITLE_MAX_CHARS} characters`,
+        message: `entry ${index + 1}: title cut to ${TITLE_MAX_CHARS} characters`,
       });
       title = truncateSummary(title, TITLE_MAX_CHARS);
     }
     if (!title && summaryText) title = truncateSummary(summaryText, 120);
     const url = canonicalUrl(raw.link, base) ?? undefined;
     if (!title && !url) {
-      warnings.push({ index, code: 'ITEM_DROPPED_EMPTY', message: `item ${index}: no title, text or link` });
+      warnings.push({
+        index,
+        code: 'ITEM_DROPPED_EMPTY',
+        message: `entry ${index + 1}: no title, text or link`,
+      });
       return;
     }
 
@@ -76,21 +81,21 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
         warnings.push({
           index,
           code: 'DATE_UNPARSEABLE',
-          message: `item ${index}: date "${publishedAt}" not understood`,
+          message: `entry ${index + 1}: date "${publishedAt}" not understood`,
         });
         publishedAt = null;
       } else if (t > latest) {
         warnings.push({
           index,
           code: 'DATE_IN_FUTURE',
-          message: `item ${index}: date ${publishedAt} is more than ${ctx.futureToleranceHours} h after fetch; ignored`,
+          message: `entry ${index + 1}: date ${publishedAt} is more than ${ctx.futureToleranceHours} h after fetch; ignored`,
         });
         publishedAt = null;
       } else if (t < oldest) {
         warnings.push({
           index,
           code: 'ITEM_TOO_OLD',
-          message: `item ${index}: published ${publishedAt}, older than ${ctx.maxItemAgeDays} days; left out`,
+          message: `entry ${index + 1}: published ${publishedAt}, older than ${ctx.maxItemAgeDays} days; left out`,
         });
         return;
       } else publishedAt = new Date(t).toISOString();
@@ -98,7 +103,7 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
       warnings.push({
         index,
         code: 'DATE_MISSING',
-        message: `item ${index}: no usable date; fetch time used`,
+        message: `entry ${index + 1}: no usable date; fetch time used`,
       });
     }
 
