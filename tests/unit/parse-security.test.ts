@@ -126,9 +126,11 @@ describe('T-P2 entity expansion, XXE and external DTDs', () => {
       `<!DOCTYPE rss SYSTEM "http://127.0.0.1:${port}/x.dtd"><rss><channel><title>t &leak;</title>` +
         '<item><title>x</title><link>https://example.org/</link></item></channel></rss>',
     );
-    const { ms, value } = await timed(() => parseDocument(bytes));
-    expect(ms).toBeLessThan(100);
-    const doc = value as ParseDocument;
+    // Best of three, as above: the bound is about work done, not a GC pause of a parallel worker.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await timed(() => parseDocument(bytes)));
+    expect(Math.min(...runs.map((r) => r.ms))).toBeLessThan(100);
+    const doc = runs[0]!.value as ParseDocument;
     expect(doc.feed.title).toBe('t &leak;');
     expect(doc.warnings.map((w) => w.code)).toContain('DTD_IGNORED');
     await new Promise((r) => setTimeout(r, 50));
