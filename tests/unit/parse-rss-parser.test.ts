@@ -13,12 +13,14 @@ import { formatOfRoot, sniffSyntax } from '../../src/pipeline/parse/detect.js';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
 import {
   looksLikeRss2,
+  readRssParserOnly,
+  rssParserSuffices,
+} from '../../src/pipeline/parse/rss-parser-fastpath.js';
+import {
   mapRssParserFeed,
   mapRssParserItem,
   type RssParserFeed,
   readRssFamily,
-  readRssParserOnly,
-  rssParserSuffices,
   runRssParser,
 } from '../../src/pipeline/parse/rss-parser-read.js';
 import { parseXml } from '../../src/pipeline/parse/xml.js';

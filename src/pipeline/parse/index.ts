@@ -13,14 +13,8 @@ import { formatOfRoot, sniffSyntax } from './detect.js';
 import { isGeoJson, readGeoJson } from './geojson.js';
 import { type HtmlRule, readHtmlListing } from './html-listing.js';
 import { isJsonFeed, isJsonItemList, readJsonFeed, readJsonItemList } from './json-feed.js';
-import {
-  looksLikeRss2,
-  type RssParserFeed,
-  readRssFamily,
-  readRssParserOnly,
-  rssParserSuffices,
-  runRssParser,
-} from './rss-parser-read.js';
+import { looksLikeRss2, readRssParserOnly, rssParserSuffices } from './rss-parser-fastpath.js';
+import { type RssParserFeed, readRssFamily, runRssParser } from './rss-parser-read.js';
 import { validBase } from './urls.js';
 import { parseXml } from './xml.js';
 
