@@ -2,7 +2,8 @@
 /**
  * Fits the title-similarity model of the dedupe stage (src/pipeline/dedupe/similarity.ts, `SIMILARITY_MODEL`):
  * a logistic regression over IDF-weighted Jaccard, weighted overlap, the value-conflict flag, the number of
- * shared features and the number of shared rare features, on the SemEval STS headline pairs of 2013 + 2014
+ * shared features, the number of shared rare features and the number of the smaller set's features the other
+ * lacks, on the SemEval STS headline pairs of 2013 + 2014
  * only (scored ≥ 4 = same story, ≤ 2 = different). Prints the weights to paste as constants, and the F1-best
  * threshold on the same years; 2015 + 2016 are reported as held out. Run after `npm run build`:
  *
@@ -33,7 +34,10 @@ function stsPairs() {
   return out;
 }
 
-/** The model inputs of a pair, as `textSimilarity` computes them: [jaccard, overlap, conflict, shared, rare]. */
+/**
+ * The model inputs of a pair, as `textSimilarity` computes them: [jaccard, overlap, conflict, shared, rare,
+ * unmatched] (unmatched: features of the smaller set that the other lacks).
+ */
 function inputs(a, b) {
   const fa = featureSet(a);
   const fb = featureSet(b);
@@ -64,6 +68,7 @@ function inputs(a, b) {
     conflict ? 1 : 0,
     Math.min(n, SHARED_CAP),
     Math.min(rare, SHARED_CAP),
+    Math.min(Math.min(fa.length, fb.length) - n, SHARED_CAP),
   ];
 }
 
@@ -131,6 +136,7 @@ const model = {
   conflict: r(raw[2]),
   shared: r(raw[3]),
   rare: r(raw[4]),
+  unmatched: r(raw[5]),
 };
 // Scored as the stage scores: the model, capped by the plain mean of J and O when that is under MODEL_FLOOR.
 for (const p of pairs) {
@@ -142,7 +148,8 @@ for (const p of pairs) {
           model.overlap * x[1] +
           model.conflict * x[2] +
           model.shared * x[3] +
-          model.rare * x[4],
+          model.rare * x[4] +
+          model.unmatched * x[5],
       )
     : 0;
   p.s = x && (x[0] + x[1]) / 2 < MODEL_FLOOR ? Math.min(m, (x[0] + x[1]) / 2) : m;

@@ -1,9 +1,10 @@
 /**
  * Measurements on third-party labelled corpora (tests/fixtures/dedupe, see SOURCE.md). Prints the numbers
  * that docs/dedupe.md quotes and asserts the floors we reach. STS headlines: the threshold is chosen on the
- * 2013 + 2014 pairs and reported on 2015 + 2016 (held out) and on all; the issue's goal F1 ≥ 0.9 is NOT reached
- * with lexical similarity — measured 2026-11-23 with the logistic model (scripts/dedupe-fit.mjs): exact scan F1
- * 0.897 (2013–14, tuning) / 0.896 (2015–16, held out) / 0.896 (all) at 0.47, AUC 0.976; index F1 0.892
+ * 2013 + 2014 pairs and reported on 2015 + 2016 (held out) and on all. The issue's goal, index F1 ≥ 0.9 on all
+ * pairs, is reached — measured 2026-11-23 with the logistic model over J, O, conflict, shared, rare, unmatched
+ * (scripts/dedupe-fit.mjs, fitted on 2013–14 only) and rare-feature candidates: exact scan F1 0.906 (2013–14,
+ * tuning) / 0.899 (2015–16, held out) / 0.903 (all) at 0.41, AUC 0.976; index F1 0.901 all, 0.895 held out
  * (docs/dedupe.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -117,7 +118,7 @@ describe('STS news headlines (SemEval 2013–2016, ≥4 same vs ≤2 different)'
     // The default is the threshold chosen on the tuning years, not on the held-out ones.
     expect(Math.abs(best.t - DEFAULT_THRESHOLD)).toBeLessThanOrEqual(0.02);
     const heldF1 = f1(held.map((x) => ({ same: x.same, joined: x.s >= DEFAULT_THRESHOLD }))).f1;
-    // Goal 0.9 not reached lexically: measured 0.896 on the held-out years (docs/dedupe.md).
+    // Measured 0.899 on the held-out years (docs/dedupe.md).
     expect(heldF1).toBeGreaterThan(0.89);
   });
 
@@ -129,9 +130,10 @@ describe('STS news headlines (SemEval 2013–2016, ≥4 same vs ≤2 different)'
     console.log(
       `STS index threshold=${DEFAULT_THRESHOLD} ${fmt(r)} (2015-16 F1=${rHeld.f1.toFixed(3)}; exact scan F1=${exact.f1.toFixed(3)})`,
     );
-    // Goal 0.9 not reached lexically: measured index F1 0.892 (P 0.903, R 0.881) on all 1,593 pairs.
-    expect(r.f1).toBeGreaterThan(0.885);
-    expect(r.precision).toBeGreaterThan(0.89);
+    // The issue's goal: measured index F1 0.901 (P 0.892, R 0.911) on all 1,593 pairs, 0.895 held out.
+    expect(r.f1).toBeGreaterThanOrEqual(0.9);
+    expect(rHeld.f1).toBeGreaterThanOrEqual(0.89);
+    expect(r.precision).toBeGreaterThan(0.885);
   });
 });
 

@@ -14,7 +14,7 @@ storyId; duplicateOf is the story's first item; canonicalId is the originating o
 stderr with their line number and skipped; the exit code is then 1.
 
 Options:
-  --threshold N   near-duplicate title similarity threshold, 0..1 (default 0.47; mostly-CJK titles keep
+  --threshold N   near-duplicate title similarity threshold, 0..1 (default 0.41; mostly-CJK titles keep
                   their own 0.4; docs/dedupe.md)
 `;
 

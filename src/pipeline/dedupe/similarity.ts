@@ -36,15 +36,17 @@ export const SHARED_CAP = 8;
 /**
  * Logistic model of "same story" for Latin-script titles, fitted by scripts/dedupe-fit.mjs on the STS headline
  * pairs of 2013 + 2014 only (docs/dedupe.md): logit = bias + jaccard·J + overlap·O + conflict·[value conflict] +
- * shared·(shared features) + rare·(shared features weighing more than {@link RARE_WEIGHT}).
+ * shared·(shared features) + rare·(shared features weighing more than {@link RARE_WEIGHT}) + unmatched·(features
+ * of the smaller set that the other lacks). Counts are capped at {@link SHARED_CAP}.
  */
 export const SIMILARITY_MODEL = {
-  bias: -7.581,
-  jaccard: 5.8,
-  overlap: 2.657,
-  conflict: -3.731,
-  shared: 0.788,
-  rare: 0.505,
+  bias: -4.634,
+  jaccard: 5.179,
+  overlap: -0.738,
+  conflict: -3.724,
+  shared: 0.953,
+  rare: 0.62,
+  unmatched: -0.613,
 } as const;
 
 /**
@@ -57,8 +59,9 @@ export const MODEL_FLOOR = 0.4;
 
 /**
  * Title similarity 0..1 of Latin-script titles: {@link SIMILARITY_MODEL} on the weighted intersection `shared`,
- * the weighted set sizes `wa`, `wb`, the value-conflict flag and the counts of shared and shared rare features;
- * at most the mean of weighted Jaccard and overlap when that is under {@link MODEL_FLOOR}.
+ * the weighted set sizes `wa`, `wb`, the value-conflict flag, the counts of shared and shared rare features and
+ * the number of features of the smaller set (`minLength` features) that the other lacks; at most the mean of
+ * weighted Jaccard and overlap when that is under {@link MODEL_FLOOR}.
  */
 export function modelSimilarity(
   shared: number,
@@ -67,6 +70,7 @@ export function modelSimilarity(
   conflict: boolean,
   nShared: number,
   nRare: number,
+  minLength: number,
 ): number {
   if (shared <= 0 || wa <= 0 || wb <= 0) return 0;
   const m = SIMILARITY_MODEL;
@@ -78,7 +82,8 @@ export function modelSimilarity(
     m.overlap * overlap +
     (conflict ? m.conflict : 0) +
     m.shared * Math.min(nShared, SHARED_CAP) +
-    m.rare * Math.min(nRare, SHARED_CAP);
+    m.rare * Math.min(nRare, SHARED_CAP) +
+    m.unmatched * Math.min(minLength - nShared, SHARED_CAP);
   const p = 1 / (1 + Math.exp(-z));
   const mean = (jaccard + overlap) / 2;
   return mean < MODEL_FLOOR ? Math.min(p, mean) : p;
@@ -119,11 +124,11 @@ export function textSimilarity(a: Uint32Array, b: Uint32Array, cjk = false): num
     valuesConflict(a, 0, a.length, b, 0, b.length);
   return cjk
     ? combineSimilarity(shared, wa, wb, conflict)
-    : modelSimilarity(shared, wa, wb, conflict, nShared, nRare);
+    : modelSimilarity(shared, wa, wb, conflict, nShared, nRare, Math.min(a.length, b.length));
 }
 
 /** Default near-duplicate threshold on {@link textSimilarity}: the F1-best on the tuning years (docs/dedupe.md). */
-export const DEFAULT_THRESHOLD = 0.47;
+export const DEFAULT_THRESHOLD = 0.41;
 
 /** Threshold for mostly-CJK titles, whose character bigrams overlap less for the same story (docs/dedupe.md). */
 export const DEFAULT_THRESHOLD_CJK = 0.4;

@@ -7,7 +7,7 @@
 import type { Item, StoryAssignment } from '../types.js';
 import { BandTable, sketch } from './band-table.js';
 import { eventIds, eventsConflict, identityKeys } from './identity.js';
-import { bandKeys, DEFAULT_LSH, type LshParams } from './minhash.js';
+import { bandKeys, DEFAULT_LSH, fmix32, type LshParams } from './minhash.js';
 import { isRelay } from './relay.js';
 import {
   combineSimilarity,
@@ -30,7 +30,7 @@ import { featureWeights } from './weights.js';
 
 /** Options of {@link createStoryIndex}. */
 export interface StoryIndexOptions {
-  /** Near-duplicate threshold on title similarity. @defaultValue 0.47 */
+  /** Near-duplicate threshold on title similarity. @defaultValue 0.41 */
   threshold?: number;
   /** Threshold when the item's title is mostly CJK (character bigrams). @defaultValue 0.4 */
   thresholdCjk?: number;
@@ -68,6 +68,40 @@ export interface StoryIndex {
  */
 const sketchFraction = (threshold: number) => Math.min(0.5, threshold - 0.05);
 
+/**
+ * Rare-feature candidates: besides its 20 LSH band keys, a title is filed under (and looks up) its
+ * {@link RARE_KEYS} heaviest features weighing more than {@link RARE_KEY_WEIGHT} (df ≤ 31 of 4,894, or unknown:
+ * names, rare words, unusual numbers), in the same capped band table. Two headlines that share a name are then
+ * compared even when MinHash banding, which sees the unweighted sets, misses them ("Bahrain Grand Prix Underway
+ * Amid Protests" / "Bahrain race goes ahead amid unrest"). The cap keeps the cost per item flat. Chosen on the
+ * STS tuning years (docs/dedupe.md).
+ */
+export const RARE_KEYS = 3;
+
+/** IDF weight above which a feature is a rare-feature candidate key (see {@link RARE_KEYS}). */
+export const RARE_KEY_WEIGHT = 5;
+
+/** Salt of rare-feature keys, so that they do not coincide with band keys of the same number. */
+const RARE_SALT = 0x7f4a7c15;
+
+/**
+ * The rare-feature keys of a feature set (with `weights` aligned to it): its up to {@link RARE_KEYS} heaviest
+ * features above {@link RARE_KEY_WEIGHT}, ties to the smaller feature, each hashed with a salt.
+ */
+export function rareKeys(features: Uint32Array, weights: Float64Array): Uint32Array {
+  const pick: number[] = [];
+  for (let i = 0; i < features.length; i++) {
+    if (weights[i]! <= RARE_KEY_WEIGHT) continue;
+    let at = pick.length;
+    while (at > 0 && weights[pick[at - 1]!]! < weights[i]!) at--;
+    if (at < RARE_KEYS) pick.splice(at, 0, i);
+    if (pick.length > RARE_KEYS) pick.pop();
+  }
+  const keys = new Uint32Array(pick.length);
+  for (let k = 0; k < pick.length; k++) keys[k] = fmix32(features[pick[k]!]! ^ RARE_SALT);
+  return keys;
+}
+
 /** Receives prefetch reads so that they are not optimised away. */
 let sink = 0;
 
@@ -102,7 +136,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   const keys = new IdTable();
   const bands = new BandTable(perBucket);
   const pool = new FeaturePool();
-  const candidates = new Uint32Array(lsh.bands * perBucket);
+  const candidates = new Uint32Array((lsh.bands + RARE_KEYS) * perBucket);
 
   function byText(
     features: Uint32Array,
@@ -121,8 +155,10 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     let n = 0;
     const sk = sketch(features);
     const keyList = bandKeys(features, lsh);
-    sink ^= bands.touch(keyList);
+    const rare = rareKeys(features, weights);
+    sink ^= bands.touch(keyList) ^ bands.touch(rare);
     for (const key of keyList) n = bands.collect(key, candidates, n, sk, frac);
+    for (const key of rare) n = bands.collect(key, candidates, n, sk, frac);
     sink ^= pool.touch(candidates, n);
     for (let c = 0; c < n; c++) {
       const handle = candidates[c]!;
@@ -132,15 +168,16 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
       const nShared = pool.shared;
       const nRare = pool.sharedRare;
       const wb = pool.weight(handle);
+      const minLength = Math.min(features.length, pool.length(handle));
       // Without the conflict term first: the conflict test reads the value tails only for pairs that may pass.
       let sim = cjk
         ? combineSimilarity(shared, total, wb, false)
-        : modelSimilarity(shared, total, wb, false, nShared, nRare);
+        : modelSimilarity(shared, total, wb, false, nShared, nRare, minLength);
       if (sim < threshold || sim <= bestSim) continue;
       if (pool.conflicts(features, handle))
         sim = cjk
           ? combineSimilarity(shared, total, wb, true)
-          : modelSimilarity(shared, total, wb, true, nShared, nRare);
+          : modelSimilarity(shared, total, wb, true, nShared, nRare, minLength);
       if (sim < threshold || sim <= bestSim) continue;
       if (!inSpan(t, s)) continue;
       const se = events.get(s);
@@ -224,6 +261,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     if (features.length >= MIN_FEATURES) {
       const sk = sketch(features);
       for (const key of bandKeys(features, lsh)) bands.add(key, handle, sk);
+      for (const key of rareKeys(features, weights)) bands.add(key, handle, sk);
     }
     if (point) {
       points.set(s, point);
