@@ -12,7 +12,6 @@ export interface CommandIO {
 /** One CLI command: `geointel <name> …`. `run` returns the exit code (0 ok, 1 runtime failure, 2 usage/config). */
 export interface Command {
   name: string;
-  summary: string;
   /** Full `--help` text. */
   help: string;
   run(args: string[], io: CommandIO): Promise<number>;

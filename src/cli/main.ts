@@ -3,7 +3,10 @@ import { isGeoError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Command, CommandIO } from './command.js';
 
-/** Commands are loaded on demand so that `geointel parse` does not pay for BullMQ or the API. */
+/**
+ * Commands are loaded on demand so that `geointel parse` does not pay for BullMQ or the API; their one-line
+ * summaries live here (the top-level help must not load every command).
+ */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   parse: {
     summary: 'the parse stage alone: one JSON document per feed or page',

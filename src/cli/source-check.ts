@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { isGeoError } from '../errors.js';
-import { createFetcherFromConfig } from '../fetch/index.js';
+import type { Fetcher } from '../fetch/index.js';
 import { parseDocument } from '../pipeline/parse/index.js';
 import { pollDocument } from '../pipeline/poll.js';
 
@@ -20,14 +20,16 @@ export interface SourceCheckReport {
   error?: { code: string; message: string };
 }
 
-/** Fetches one source once through the hardened fetcher and parses it: what `sources check` prints. */
+/**
+ * Fetches one source once through the hardened fetcher and parses it: what `sources check` prints. One fetcher
+ * serves the whole run, so robots.txt answers and per-host politeness are shared across sources.
+ */
 export async function checkSource(
   source: SourceEntry,
   config: Config,
-  opts: { allowPrivate?: boolean },
+  fetcher: Fetcher,
 ): Promise<SourceCheckReport> {
   const started = performance.now();
-  const fetcher = createFetcherFromConfig(config.app.fetch, { allowPrivate: opts.allowPrivate });
   const base = { source: source.id, url: source.url };
   const ms = () => Math.round(performance.now() - started);
   try {

@@ -46,7 +46,6 @@ function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): Clas
 
 export const command: Command = {
   name: 'classify',
-  summary: 'JSON Lines items on stdin → one classification per line',
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(args, { explain: { type: 'boolean' } }, false);

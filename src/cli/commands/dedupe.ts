@@ -20,7 +20,6 @@ Options:
 
 export const command: Command = {
   name: 'dedupe',
-  summary: 'JSON Lines items on stdin → one story assignment per line',
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(args, { threshold: { type: 'string' } }, false);

@@ -35,7 +35,6 @@ function usage(io: { stderr: NodeJS.WritableStream }, message: string): number {
 
 export const command: Command = {
   name: 'digest',
-  summary: 'render the daily digest (Markdown, HTML or JSON; zh or en)',
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(

@@ -27,7 +27,6 @@ read or parsed is reported on stderr and the others are still processed; the exi
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'parse feeds or pages and print one digest record per item (no Redis)',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, {

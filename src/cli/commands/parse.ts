@@ -78,7 +78,6 @@ async function runBatch(io: CommandIO, readInput: ReadInput, base: ParseOptions)
 
 export const command: Command = {
   name: 'parse',
-  summary: 'the parse stage alone: one JSON document per feed or page',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, {

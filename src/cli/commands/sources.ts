@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import type { SourceEntry } from '../../config/sources-schema.js';
 import { GeoError } from '../../errors.js';
+import { createFetcherFromConfig } from '../../fetch/index.js';
 import { type Command, type CommandIO, parseFlags, writeJsonLine } from '../command.js';
 import { checkSource } from '../source-check.js';
 
@@ -44,9 +45,10 @@ async function runCheck(ids: string[], allowPrivate: boolean, json: boolean, io:
         return s;
       })
     : cfg.sources.filter((s) => s.enabled);
+  const fetcher = createFetcherFromConfig(cfg.app.fetch, { allowPrivate });
   let failed = 0;
   for (const source of targets) {
-    const report = await checkSource(source, cfg, { allowPrivate });
+    const report = await checkSource(source, cfg, fetcher);
     if (!report.ok) failed++;
     if (json) writeJsonLine(io.stdout, report);
     else
@@ -61,7 +63,6 @@ async function runCheck(ids: string[], allowPrivate: boolean, json: boolean, io:
 
 export const command: Command = {
   name: 'sources',
-  summary: 'list the source registry or check a source once',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, {

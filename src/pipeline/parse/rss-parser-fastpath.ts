@@ -6,6 +6,7 @@
 import type { FeedMeta, ParsedItem } from '../types.js';
 import { capEntries, type ReadContext } from './common.js';
 import {
+  MAPPED_EXTENSIONS,
   mapRssParserFeed,
   mapRssParserItem,
   nodes,
@@ -31,20 +32,7 @@ const COMPLETE = new Set([
   'guid',
   'category',
   'enclosure',
-  'dc:identifier',
-  'dcterms:issued',
-  'dcterms:created',
-  'dcterms:modified',
-  'atom:updated',
-  'prism:doi',
-  'georss:point',
-  'georss:elev',
-  'geo:lat',
-  'geo:long',
-  'geo:Point',
-  'gdacs:alertlevel',
-  'gdacs:eventtype',
-  'gdacs:eventid',
+  ...MAPPED_EXTENSIONS,
   'gdacs:severity',
   // mapped too, but the sax reader keeps document order across these: at most one kind per document
   'dc:subject',

@@ -84,8 +84,11 @@ export const TEXT_FIELDS = [
   'dc:date',
 ];
 
-/** Elements rss-parser does not map by itself; `keepArray` keeps every raw xml2js node (attributes too). */
-const ITEM_FIELDS: (string | (string | { keepArray: boolean })[])[] = [
+/**
+ * Extension elements of an item that rss-parser reads as custom fields and the mapping maps exactly as the sax
+ * reader does; the fast path (rss-parser-fastpath.ts) accepts them for the same reason.
+ */
+export const MAPPED_EXTENSIONS = [
   'dcterms:issued',
   'dcterms:created',
   'dcterms:modified',
@@ -100,6 +103,11 @@ const ITEM_FIELDS: (string | (string | { keepArray: boolean })[])[] = [
   'gdacs:alertlevel',
   'gdacs:eventtype',
   'gdacs:eventid',
+] as const;
+
+/** Elements rss-parser does not map by itself; `keepArray` keeps every raw xml2js node (attributes too). */
+const ITEM_FIELDS: (string | (string | { keepArray: boolean })[])[] = [
+  ...MAPPED_EXTENSIONS,
   ['gdacs:severity', 'gdacs:severity', { keepArray: true }], // its unit/value attributes
   ['guid', 'raw:guid', { keepArray: true }],
   ...TEXT_FIELDS.map((f) => [f, `raw:${f}`, { keepArray: true }]),
