@@ -35,6 +35,9 @@ const TABLE: Record<string, RetryDecision> = {
   PARSE_TIMEOUT: 'permanent',
   // runtime
   REDIS_UNAVAILABLE: 'backoff',
+  REDIS_NOT_FOUND: 'permanent',
+  REDIS_MISCONFIGURED: 'permanent',
+  SOURCE_UNKNOWN: 'permanent',
   INTERNAL: 'backoff',
 };
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { TagsFileSchema } from '../config/tags-schema.js';
 import { TopicsFileSchema } from '../config/topics-schema.js';
 import { classifyItem, compileTaxonomy, type Taxonomy } from '../pipeline/classify/index.js';
-import { detectLanguage } from '../pipeline/language.js';
+import { detectLanguage } from '../pipeline/language/index.js';
 import type { Item } from '../pipeline/types.js';
 
 /** Result of one throughput run. */

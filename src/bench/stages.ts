@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { classifyItem, compileTaxonomy } from '../pipeline/classify/index.js';
-import { detectLanguage } from '../pipeline/language.js';
+import { detectLanguage } from '../pipeline/language/index.js';
 import { normalizeDocument } from '../pipeline/normalize/index.js';
 import { parseDocument } from '../pipeline/parse/index.js';
 import type { Item } from '../pipeline/types.js';

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/load.js';
+import type { SourceEntry } from '../config/sources-schema.js';
 import { GeoError } from '../errors.js';
-import { contentTypeOf, createFetcherFromConfig, type Fetcher } from '../fetch/index.js';
+import { createFetcherFromConfig, type Fetcher } from '../fetch/index.js';
+import { contentTypeOf } from '../pipeline/parse/content-type.js';
+import { parseDocument } from '../pipeline/parse/index.js';
+import { pollDocument } from '../pipeline/poll.js';
+import { matchSource } from '../pipeline/source-match.js';
+import type { ParseDocument } from '../pipeline/types.js';
 
 /** Bytes of one input argument and what is known about them. */
 export interface Input {
@@ -30,11 +36,53 @@ export function createInputReader(opts: { config?: () => Config; allowPrivate?: 
       if (res.status !== 200) throw new GeoError('EMPTY_RESPONSE', `${arg}: server answered ${res.status}`);
       return { bytes: res.body, contentType: contentTypeOf(res), url: res.finalUrl };
     }
-    try {
-      return { bytes: await readFile(arg) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-      throw new GeoError('INPUT_INVALID', `cannot read ${arg}: ${code}`, { cause: err });
+    return readLocal(arg);
+  };
+}
+
+async function readLocal(arg: string): Promise<Input> {
+  try {
+    return { bytes: await readFile(arg) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+    throw new GeoError('INPUT_INVALID', `cannot read ${arg}: ${code}`, { cause: err });
+  }
+}
+
+/** An input ready to be read with a registry entry's rule; URL inputs were fetched and parsed once already. */
+export interface DocumentInput {
+  url?: string;
+  parse(source?: SourceEntry): Promise<ParseDocument>;
+}
+
+/**
+ * Reads FILE or URL for `ingest`: a URL goes through `pollDocument` like the fetch worker (the registry entry
+ * its URL belongs to chooses how it is parsed); a later `parse(other)` with another entry re-reads the bytes.
+ */
+export function createDocumentReader(opts: { config: Config; allowPrivate?: boolean; maxItems: number }) {
+  let fetcher: Fetcher | undefined;
+  const parseBytes =
+    (bytes: Uint8Array, url: string | undefined, contentType: string | undefined) => (source?: SourceEntry) =>
+      parseDocument(bytes, {
+        url,
+        contentType,
+        kind: source?.kind,
+        html: source?.html,
+        maxItems: opts.maxItems,
+      });
+  return async function readDocument(arg: string): Promise<DocumentInput> {
+    if (!isUrlArgument(arg)) {
+      const { bytes } = await readLocal(arg);
+      return { parse: parseBytes(bytes, undefined, undefined) };
     }
+    fetcher ??= createFetcherFromConfig(opts.config.app.fetch, { allowPrivate: opts.allowPrivate });
+    const known = matchSource(opts.config.sources, { links: [arg] });
+    const res = await pollDocument(
+      { fetch: (url, o) => fetcher!.fetch(url, o), parse: parseDocument },
+      { url: arg, kind: known?.kind, html: known?.html, maxItems: opts.maxItems },
+    );
+    if (res.status !== 'ok') throw new GeoError('EMPTY_RESPONSE', `${arg}: server answered 304`);
+    const again = parseBytes(res.body, res.finalUrl, res.contentType);
+    return { url: res.finalUrl, parse: async (source) => (source === known ? res.doc : again(source)) };
   };
 }

@@ -32,7 +32,30 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list the source registry or check a source once',
     load: async () => (await import('./commands/sources.js')).command,
   },
+  run: {
+    summary: 'the whole system in one process (starts its own redis-server without REDIS_URL)',
+    load: async () => (await import('./commands/run.js')).command,
+  },
+  worker: {
+    summary: 'queue workers only (--role fetch|process|deliver|all), to scale out',
+    load: async () => (await import('./commands/worker.js')).command,
+  },
+  api: {
+    summary: 'the HTTP surface only (health, readiness, metrics)',
+    load: async () => (await import('./commands/api.js')).command,
+  },
+  demo: {
+    summary: 'run everything against the recorded real feeds served from 127.0.0.1 (offline)',
+    load: async () => (await import('./commands/demo.js')).command,
+  },
+  reprocess: {
+    summary: "run a source's last fetched body through the stages again",
+    load: async () => (await import('./commands/reprocess.js')).command,
+  },
 };
+
+/** Codes that are the operator's to fix (configuration, environment): exit 2 like a bad config file. */
+const OPERATOR_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'REDIS_MISCONFIGURED', 'REDIS_NOT_FOUND']);
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -45,8 +68,8 @@ Commands:
 ${lines.join('\n')}
 
 Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
-Configuration: config/geointel.yaml, config/sources.yaml, config/topics.yaml (GEOINTEL_CONFIG_DIR to move
-them); GEOINTEL_* variables override the file (config/env.example).
+Configuration: config/geointel.yaml, config/sources.yaml, config/topics.yaml and config/tags.yaml
+(GEOINTEL_CONFIG_DIR to move them); GEOINTEL_* variables override the file (config/env.example).
 `;
 }
 
@@ -83,6 +106,10 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     if (isGeoError(err)) {
       if (err.code === 'USAGE') {
         io.stderr.write(`geointel ${name}: ${err.message}\n\n${command.help}\n`);
+        return 2;
+      }
+      if (OPERATOR_CODES.has(err.code)) {
+        io.stderr.write(`geointel ${name}: ${err.code}: ${err.message}\n`);
         return 2;
       }
       io.stderr.write(

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * config/tags.yaml: commodity and country lexicons of the tag stage (src/pipeline/tags.ts). Terms follow
- * the matcher syntax of src/pipeline/classify/matcher.ts: whole words for Latin scripts, `word*` for a
+ * config/tags.yaml: commodity and country lexicons of the tag stage (src/pipeline/classify/tags.ts). Terms
+ * follow the matcher syntax of src/pipeline/classify/matcher.ts: whole words for Latin scripts, `word*` for a
  * prefix, `=Term` for a case-sensitive term, substrings for Chinese; blockers are longer phrases that hide
  * a false positive ("china clay", "golden rice", "地铁").
  */

@@ -44,7 +44,7 @@ interface HostState {
 
 /**
  * In-process limiter: FIFO per host, exact, no I/O. Enough for one process (`geointel run`, CLI); use
- * {@link createRedisHostLimiter} when several worker processes share hosts.
+ * the Redis limiter (`src/store/redis-host-limiter.ts`) when several worker processes share hosts.
  */
 export function createMemoryHostLimiter(opts: HostLimiterOptions): HostLimiter {
   const hosts = new Map<string, HostState>();

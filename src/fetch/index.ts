@@ -1,12 +1,12 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-schema.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_PRESET, parseCidrs } from './address-policy.js';
 import { createFetcher } from './fetcher.js';
-import { createMemoryHostLimiter, type HostLimiter } from './host-limiter.js';
-import { createRedisHostLimiter } from './redis-host-limiter.js';
+import { createMemoryHostLimiter, type HostLimiter, type HostLimiterOptions } from './host-limiter.js';
 import type { Fetcher, FetcherOptions } from './types.js';
 
+// A pure helper of the pipeline (src/pipeline/parse/content-type.ts), re-exported for compatibility.
+export { contentTypeOf } from '../pipeline/parse/content-type.js';
 export {
   type AddressPolicy,
   type AddressVerdict,
@@ -25,7 +25,6 @@ export {
   type HostLimiterOptions,
   type ReleaseFn,
 } from './host-limiter.js';
-export { createRedisHostLimiter, type RedisHostLimiterOptions } from './redis-host-limiter.js';
 export {
   type PinnedTarget,
   pinnedLookup,
@@ -54,8 +53,9 @@ export function allowPrivateFromFlag(flag: boolean | string | readonly string[] 
 
 /**
  * Builds the fetcher from the `fetch` section of the app config plus the `--allow-private` flag (added to
- * `fetch.allowPrivate`). The host limiter uses `perHostConcurrency` and `perHostDelayMs`: on Redis (shared by
- * every worker process) when `redis` is given, else in-process; or pass your own `limiter`.
+ * `fetch.allowPrivate`). The host limiter is `limiter` when given (e.g. the Redis one of
+ * `src/store/redis-host-limiter.ts`, shared by every worker process, built by the caller), else an in-process
+ * one with `perHostConcurrency` and `perHostDelayMs`.
  * @example
  * const fetcher = createFetcherFromConfig(config.fetch, { allowPrivate: flags['allow-private'], log });
  * const res = await fetcher.fetch(source.url, { etag, lastModified });
@@ -65,9 +65,8 @@ export function createFetcherFromConfig(
   extra: {
     allowPrivate?: boolean | string | readonly string[];
     log?: Logger;
+    /** A ready host limiter. @defaultValue an in-process one with the config's per-host limits */
     limiter?: HostLimiter;
-    /** Enforce per-host politeness across processes: a connected client and the key prefix (`geointel`). */
-    redis?: { client: Redis | Cluster; prefix: string };
   } & Pick<FetcherOptions, 'resolver' | 'policy' | 'onConnect' | 'userAgent'> = {},
 ): Fetcher {
   const allowPrivate = [...parseCidrsChecked(cfg.allowPrivate), ...allowPrivateFromFlag(extra.allowPrivate)];
@@ -81,7 +80,7 @@ export function createFetcherFromConfig(
     maxRedirects: cfg.maxRedirects,
     robots: cfg.robots,
     allowPrivate,
-    limiter: extra.limiter ?? limiterFor(cfg, extra.redis),
+    limiter: extra.limiter ?? createMemoryHostLimiter(hostLimitsOf(cfg)),
     log: extra.log,
     resolver: extra.resolver,
     policy: extra.policy,
@@ -90,22 +89,12 @@ export function createFetcherFromConfig(
   });
 }
 
-function limiterFor(
-  cfg: AppConfig['fetch'],
-  redis?: { client: Redis | Cluster; prefix: string },
-): HostLimiter {
-  const limits = { concurrency: cfg.perHostConcurrency, minDelayMs: cfg.perHostDelayMs };
-  return redis
-    ? createRedisHostLimiter({ ...limits, redis: redis.client, prefix: redis.prefix })
-    : createMemoryHostLimiter(limits);
+/** The per-host limits of the `fetch` config section, as limiter options (for any limiter implementation). */
+export function hostLimitsOf(cfg: AppConfig['fetch']): HostLimiterOptions {
+  return { concurrency: cfg.perHostConcurrency, minDelayMs: cfg.perHostDelayMs };
 }
 
 function parseCidrsChecked(list: readonly string[]): string[] {
   parseCidrs(list);
   return [...list];
-}
-
-/** The Content-Type header of a 200 result with its charset put back (the parser's decoding hint). */
-export function contentTypeOf(res: { contentType: string; charset?: string }): string {
-  return res.charset ? `${res.contentType}; charset=${res.charset}` : res.contentType;
 }

@@ -1,21 +1,80 @@
+/**
+ * One parsed document through every later stage, split where state lives: {@link normalizeFor} and
+ * {@link classifyFor} are pure, story assignment is the caller's awaited store call (in memory for the CLI, Redis
+ * in the workers), {@link recordsFor} is pure again. {@link ingestDocument} composes them for one process.
+ */
 import type { AppConfig } from '../config/app-schema.js';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { classifyItem, type Taxonomy } from './classify/index.js';
-import type { StoryIndex } from './dedupe/index.js';
+import type { AssignMeta } from './dedupe/index.js';
 import { normalizeDocument } from './normalize/index.js';
 import { buildRecord } from './record.js';
-import type { DigestRecord, ParseDocument, Warning } from './types.js';
+import type { Classification, DigestRecord, Item, ParseDocument, StoryAssignment, Warning } from './types.js';
 
-export interface IngestContext {
+/** Registry and limits a document is normalised under. */
+export interface NormalizeFor {
   source: SourceEntry;
   /** ISO-8601 fetch time (the clock is the caller's). */
   fetchedAt: string;
   /** Document URL when fetched; a file has none. */
   url?: string;
   limits: AppConfig['ingest'];
+}
+
+/** Parse warnings and normalised items of one document (what a process job carries). */
+export function normalizeFor(doc: ParseDocument, ctx: NormalizeFor): { items: Item[]; warnings: Warning[] } {
+  const normalized = normalizeDocument(doc, {
+    sourceId: ctx.source.id,
+    fetchedAt: ctx.fetchedAt,
+    baseUrl: ctx.url ?? ctx.source.url,
+    languageHint: ctx.source.language ?? doc.feed.language ?? undefined,
+    maxItemAgeDays: ctx.limits.maxItemAgeDays,
+    futureToleranceHours: ctx.limits.futureToleranceHours,
+    summaryMaxChars: ctx.limits.summaryMaxChars,
+  });
+  return { items: normalized.items, warnings: [...doc.warnings, ...normalized.warnings] };
+}
+
+/** An item classified and ready for story assignment. */
+export interface Classified {
+  item: Item;
+  classification: Classification;
+  /** The item as the story index sees it (with its detected language) and the registry facts. */
+  story: { item: Item; meta: AssignMeta };
+}
+
+/** Language, topics and tags of one item, and its story request. */
+export function classifyFor(item: Item, source: SourceEntry, taxonomy: Taxonomy): Classified {
+  const classification = classifyItem(item, taxonomy, {
+    sourceHints: source.topicHints,
+    events: source.events || undefined,
+  });
+  return {
+    item,
+    classification,
+    story: {
+      item: { ...item, language: classification.language },
+      meta: { relay: source.relay, sourceId: source.id },
+    },
+  };
+}
+
+/** Digest records of classified items and their story assignments (same order). */
+export function recordsFor(
+  classified: readonly Classified[],
+  stories: readonly StoryAssignment[],
+  source: SourceEntry,
+  fetchedAt: string,
+): DigestRecord[] {
+  return classified.map((c, i) =>
+    buildRecord({ item: c.item, classification: c.classification, story: stories[i]!, source, fetchedAt }),
+  );
+}
+
+export interface IngestContext extends NormalizeFor {
   taxonomy: Taxonomy;
-  /** Story index shared across the documents of one run (in memory for the CLI, Redis-backed in workers). */
-  stories: StoryIndex;
+  /** The story store's assign (in memory for the CLI, Redis-backed in workers). */
+  assign: (batch: ReadonlyArray<Classified['story']>) => Promise<StoryAssignment[]>;
 }
 
 export interface IngestResult {
@@ -24,34 +83,10 @@ export interface IngestResult {
   warnings: Warning[];
 }
 
-/**
- * One parsed document through every later stage: normalise → language and classification → story
- * assignment → digest record. Returns one record per kept item, in document order.
- */
-export function ingestDocument(doc: ParseDocument, ctx: IngestContext): IngestResult {
-  const { source } = ctx;
-  const normalized = normalizeDocument(doc, {
-    sourceId: source.id,
-    fetchedAt: ctx.fetchedAt,
-    baseUrl: ctx.url ?? source.url,
-    languageHint: source.language ?? doc.feed.language ?? undefined,
-    maxItemAgeDays: ctx.limits.maxItemAgeDays,
-    futureToleranceHours: ctx.limits.futureToleranceHours,
-    summaryMaxChars: ctx.limits.summaryMaxChars,
-  });
-  const records = normalized.items.map((item) => {
-    const classification = classifyItem(item, ctx.taxonomy, {
-      sourceHints: source.topicHints,
-      events: source.events || undefined,
-    });
-    const story = ctx.stories.assign(
-      { ...item, language: classification.language },
-      {
-        relay: source.relay,
-        sourceId: source.id,
-      },
-    );
-    return buildRecord({ item, classification, story, source, fetchedAt: ctx.fetchedAt });
-  });
-  return { records, warnings: [...doc.warnings, ...normalized.warnings] };
+/** normalise → language and classification → story assignment → digest record, one record per kept item. */
+export async function ingestDocument(doc: ParseDocument, ctx: IngestContext): Promise<IngestResult> {
+  const { items, warnings } = normalizeFor(doc, ctx);
+  const classified = items.map((item) => classifyFor(item, ctx.source, ctx.taxonomy));
+  const stories = await ctx.assign(classified.map((c) => c.story));
+  return { records: recordsFor(classified, stories, ctx.source, ctx.fetchedAt), warnings };
 }

@@ -1,5 +1,5 @@
-import { contentTypeOf } from '../fetch/index.js';
-import type { Fetcher } from '../fetch/types.js';
+import type { FetchFn } from './fetch-port.js';
+import { contentTypeOf } from './parse/content-type.js';
 import type { HtmlRule, ParseOptions } from './parse/index.js';
 import type { ParseDocument } from './types.js';
 
@@ -23,6 +23,11 @@ export type PollResult =
       finalUrl: string;
       validators: Validators;
       doc: ParseDocument;
+      /** The body as fetched (decompressed, not charset-decoded) and its Content-Type with charset. */
+      body: Uint8Array;
+      contentType: string;
+      /** Set when every redirect was permanent: where the feed now lives. */
+      permanentRedirect?: string;
       fetchMs: number;
       parseMs: number;
     };
@@ -34,7 +39,7 @@ export type PollResult =
  */
 export async function pollDocument(
   deps: {
-    fetch: Fetcher['fetch'];
+    fetch: FetchFn;
     parse: (bytes: Uint8Array, opts: ParseOptions) => Promise<ParseDocument>;
     now?: () => number;
   },
@@ -49,12 +54,23 @@ export async function pollDocument(
   };
   if (res.status === 304) return { status: 'not-modified', finalUrl: res.finalUrl, validators };
   const t1 = clock();
+  const contentType = contentTypeOf(res);
   const doc = await deps.parse(res.body, {
     url: res.finalUrl,
-    contentType: contentTypeOf(res),
+    contentType,
     kind: req.kind,
     html: req.html,
     maxItems: req.maxItems,
   });
-  return { status: 'ok', finalUrl: res.finalUrl, validators, doc, fetchMs: t1 - t0, parseMs: clock() - t1 };
+  return {
+    status: 'ok',
+    finalUrl: res.finalUrl,
+    validators,
+    doc,
+    body: res.body,
+    contentType,
+    permanentRedirect: res.permanentRedirect,
+    fetchMs: t1 - t0,
+    parseMs: clock() - t1,
+  };
 }

@@ -1,4 +1,5 @@
 import type { SourceEntry } from '../config/sources-schema.js';
+import type { ParseDocument } from './types.js';
 
 function hostOf(url: string | null | undefined): string | null {
   if (!url) return null;
@@ -62,4 +63,22 @@ export function deriveSource(link: string | null | undefined, fallbackName: stri
     hosts: [],
     topicHints: [],
   };
+}
+
+/**
+ * Reads a document with its registry entry's rule: the entry named by `id`, else the one the URL belongs to,
+ * else the one the document's own link names — then read again when that entry has a listing rule. A
+ * document no entry claims gets a source derived from its host. `parse` reads the bytes with an entry's rule.
+ */
+export async function parseWithRegistry(
+  sources: readonly SourceEntry[],
+  by: { id?: string; url?: string; fallbackName: string },
+  parse: (source?: SourceEntry) => Promise<ParseDocument>,
+): Promise<{ doc: ParseDocument; source: SourceEntry }> {
+  const known = by.id ? matchSource(sources, { id: by.id }) : matchSource(sources, { links: [by.url] });
+  let doc = await parse(known);
+  let source = known ?? matchSource(sources, { links: [doc.feed.link] });
+  if (!known && source?.html && doc.format === 'html') doc = await parse(source);
+  source ??= deriveSource(by.url ?? doc.feed.link, doc.feed.title ?? by.fallbackName);
+  return { doc, source };
 }

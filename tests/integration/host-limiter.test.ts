@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisHostLimiter, type HostLimiter } from '../../src/fetch/index.js';
+import type { HostLimiter } from '../../src/fetch/index.js';
+import { createRedisHostLimiter } from '../../src/store/redis-host-limiter.js';
 
 const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const clients: Redis[] = [];

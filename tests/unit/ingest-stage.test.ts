@@ -23,7 +23,10 @@ async function ingest(xml: string | Uint8Array, fetchedAt = '2025-12-13T12:00:00
     fetchedAt,
     limits: config.app.ingest,
     taxonomy,
-    stories: createStoryIndex(),
+    assign: async (batch) => {
+      const index = createStoryIndex();
+      return batch.map((r) => index.assign(r.item, r.meta));
+    },
   });
 }
 

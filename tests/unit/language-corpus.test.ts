@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { franc } from 'franc';
 import { describe, expect, it } from 'vitest';
-import { detectLanguage } from '../../src/pipeline/language.js';
+import { detectLanguage } from '../../src/pipeline/language/index.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'langid');
 const feeds = join(import.meta.dirname, '..', 'fixtures', 'feeds');

@@ -1,6 +1,10 @@
 /** detectLanguage edge cases: scripts, hints, short and mixed text. */
 import { describe, expect, it } from 'vitest';
-import { detectLanguage, detectLanguageDetail, normalizeLanguageTag } from '../../src/pipeline/language.js';
+import {
+  detectLanguage,
+  detectLanguageDetail,
+  normalizeLanguageTag,
+} from '../../src/pipeline/language/index.js';
 
 describe('detectLanguage', () => {
   it.each([

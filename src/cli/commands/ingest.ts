@@ -1,13 +1,12 @@
 import { loadConfig } from '../../config/load.js';
-import type { SourceEntry } from '../../config/sources-schema.js';
 import { GeoError, isGeoError } from '../../errors.js';
 import { compileTaxonomy } from '../../pipeline/classify/index.js';
-import { createStoryIndex, hostAliasesOf } from '../../pipeline/dedupe/index.js';
+import { storyOptionsOf } from '../../runtime/story-options.js';
 import { ingestDocument } from '../../pipeline/ingest.js';
-import { parseDocument } from '../../pipeline/parse/index.js';
-import { deriveSource, matchSource } from '../../pipeline/source-match.js';
+import { parseWithRegistry } from '../../pipeline/source-match.js';
+import { createMemoryStoryStore } from '../../store/memory-story-store.js';
 import { type Command, parseFlags, reportLine, writeJsonLine } from '../command.js';
-import { createInputReader } from '../input.js';
+import { createDocumentReader } from '../input.js';
 
 const HELP = `Usage: geointel ingest FILE|URL… [--source ID] [--now ISO] [--allow-private]
 
@@ -45,40 +44,29 @@ export const command: Command = {
       throw new GeoError('USAGE', `--source: no source "${values.source}" in ${config.dir}/sources.yaml`);
     }
     const taxonomy = compileTaxonomy(config.topics, config.tags);
-    const stories = createStoryIndex({
-      relaySources: config.sources.filter((s) => s.relay).map((s) => s.id),
-      hostAliases: hostAliasesOf(config.sources),
+    const stories = createMemoryStoryStore(storyOptionsOf(config.sources));
+    const readInput = createDocumentReader({
+      config,
+      allowPrivate: values['allow-private'],
+      maxItems: config.app.ingest.maxItemsPerDocument,
     });
-    const readInput = createInputReader({ config: () => config, allowPrivate: values['allow-private'] });
 
     let failures = 0;
     for (const arg of positionals) {
       try {
         const input = await readInput(arg);
-        // The registry entry decides how to read the page (kind, listing rule): by --source, else by the
-        // URL before parsing, else by the document's own link after it — then read again with its rule.
-        const parseWith = (src?: SourceEntry) =>
-          parseDocument(input.bytes, {
-            url: input.url,
-            contentType: input.contentType,
-            kind: src?.kind,
-            html: src?.html,
-            maxItems: config.app.ingest.maxItemsPerDocument,
-          });
-        const known = values.source
-          ? matchSource(config.sources, { id: values.source })
-          : matchSource(config.sources, { links: [input.url] });
-        let doc = await parseWith(known);
-        let source = known ?? matchSource(config.sources, { links: [doc.feed.link] });
-        if (!known && source?.html && doc.format === 'html') doc = await parseWith(source);
-        source ??= deriveSource(input.url ?? doc.feed.link, doc.feed.title ?? arg);
-        const { records, warnings } = ingestDocument(doc, {
+        const { doc, source } = await parseWithRegistry(
+          config.sources,
+          { id: values.source, url: input.url, fallbackName: arg },
+          (src) => input.parse(src),
+        );
+        const { records, warnings } = await ingestDocument(doc, {
           source,
           fetchedAt,
           url: input.url,
           limits: config.app.ingest,
           taxonomy,
-          stories,
+          assign: (batch) => stories.assign(batch),
         });
         for (const w of warnings) reportLine(io, { ...w, input: arg, source: source.id });
         for (const r of records) writeJsonLine(io.stdout, r);

@@ -14,11 +14,11 @@
  *    exceeds `offTopicRatio` × the off-topic raw score. Secondary topics need `secondaryMinScore` and
  *    `secondaryRatio` × the best score.
  */
-import { detectLanguageDetail } from '../language.js';
-import { tagPrepared } from '../tags.js';
+import { detectLanguageDetail } from '../language/index.js';
 import type { Classification, Item, Tags, TopicScore } from '../types.js';
 import { decideEvent, type EventDecision, isEventItem, readEventFacts } from './events.js';
 import { type PreparedText, prepareText } from './matcher.js';
+import { tagPrepared } from './tags.js';
 import { OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';
 
 export interface ClassifyOptions {

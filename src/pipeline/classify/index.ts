@@ -1,14 +1,6 @@
 /** The classify stage: topic classification, relevance, event rules and tags. */
 
 export {
-  compileTagger,
-  type DetailedTags,
-  type Tagger,
-  tagItem,
-  tagItemDetailed,
-  tagPrepared,
-} from '../tags.js';
-export {
   type ClassifyOptions,
   classifyItem,
   classifyItemDetailed,
@@ -26,4 +18,12 @@ export {
   type TermSpec,
   tokenize,
 } from './matcher.js';
+export {
+  compileTagger,
+  type DetailedTags,
+  type Tagger,
+  tagItem,
+  tagItemDetailed,
+  tagPrepared,
+} from './tags.js';
 export { compileTaxonomy, OFF_TOPIC, type Taxonomy, type TermPayload, VETO } from './taxonomy.js';

@@ -6,8 +6,8 @@
 
 import type { TagsFile } from '../../config/tags-schema.js';
 import type { EventRule, TopicsFile } from '../../config/topics-schema.js';
-import { compileTagger, type Tagger } from '../tags.js';
 import { LexiconMatcher, type TermSpec } from './matcher.js';
+import { compileTagger, type Tagger } from './tags.js';
 
 /** Pseudo-topic id of off-topic evidence in the shared matcher. */
 export const OFF_TOPIC = '@off';

@@ -86,3 +86,13 @@ export function addDays(day: { year: number; month: number; day: number }, n: nu
   const d = new Date(Date.UTC(day.year, day.month - 1, day.day + n));
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
+
+/**
+ * The digest day whose window [D−1 cutoff, D cutoff) closed most recently at `epochMs` in `timeZone`: the
+ * zoned date of the instant `cutoffHour` hours earlier (a 07:30 run makes the day that ended at 07:00).
+ */
+export function digestDateAt(epochMs: number, timeZone: string, cutoffHour: number): string {
+  const p = zonedParts(epochMs, timeZone);
+  const local = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - cutoffHour * 3_600_000;
+  return new Date(local).toISOString().slice(0, 10);
+}

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { abortedWait, type HostLimiter, type HostLimiterOptions, type ReleaseFn } from './host-limiter.js';
+import {
+  abortedWait,
+  type HostLimiter,
+  type HostLimiterOptions,
+  type ReleaseFn,
+} from '../fetch/host-limiter.js';
 
 /**
  * Atomic slot grab. KEYS[1]: sorted set of holders (member = token, score = lease expiry, ms);

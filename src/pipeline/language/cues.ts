@@ -2,7 +2,7 @@
  * Cues the Latin-script detector adds to franc's trigram scores: function words (stopwords), a fast path
  * when they are decisive, English word shapes, and tie-breaks between languages franc confuses.
  */
-import { STOPWORDS } from './language-stopwords.js';
+import { STOPWORDS } from './stopwords.js';
 
 /** Characters of text read for cues. */
 export const MAX_CHARS = 1000;

@@ -13,7 +13,7 @@ import {
   englishMorphology,
   MAX_CHARS,
   stopwordScores,
-} from './language-cues.js';
+} from './cues.js';
 
 /**
  * Latin-script languages considered by default (ISO 639-1): those the registered sources publish in, plus

@@ -4,9 +4,9 @@
  * in "Martin", nor "iron" in "environment"); blockers hide false positives ("china clay", "lead to",
  * "golden rice", "South China Sea", "地铁", "内蒙古").
  */
-import type { TagsFile } from '../config/tags-schema.js';
-import { LexiconMatcher, type PreparedText, prepareText, type TermSpec } from './classify/matcher.js';
-import type { Item, Tags } from './types.js';
+import type { TagsFile } from '../../config/tags-schema.js';
+import type { Item, Tags } from '../types.js';
+import { LexiconMatcher, type PreparedText, prepareText, type TermSpec } from './matcher.js';
 
 interface TagPayload {
   kind: 'commodity' | 'country' | 'block';

@@ -1,0 +1,52 @@
+/**
+ * What the long-running commands (`run`, `worker`, `api`, `demo`) share: where Redis is, a logger, and a
+ * clean stop on SIGINT/SIGTERM (stop taking jobs, finish or hand back in-flight ones, close connections).
+ */
+import type { Config } from '../config/load.js';
+import { GeoError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { type EmbeddedRedis, findLocalRedis, startEmbeddedRedis } from '../runtime/embedded-redis.js';
+import type { RedisTarget } from '../runtime/redis.js';
+
+export interface RedisChoice {
+  target: RedisTarget;
+  embedded?: EmbeddedRedis;
+}
+
+/**
+ * REDIS_URL when set; else the redis-server a `geointel run` supervises in `redis.dataDir`; else, when
+ * `start` is true, start and supervise one there. Otherwise a USAGE error naming both ways.
+ */
+export async function chooseRedis(config: Config, log: Logger, start: boolean): Promise<RedisChoice> {
+  if (config.app.redis.url) return { target: { url: config.app.redis.url } };
+  const dataDir = config.app.redis.dataDir;
+  const socket = await findLocalRedis(dataDir);
+  if (socket) return { target: { path: socket } };
+  if (!start)
+    throw new GeoError(
+      'USAGE',
+      `no Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379), or start \`geointel run\` (it supervises a redis-server in ${dataDir})`,
+    );
+  const embedded = await startEmbeddedRedis({ dataDir, log: log.child({ role: 'redis' }) });
+  return { target: embedded.connection, embedded };
+}
+
+export function commandLogger(env: Record<string, string | undefined>, role: string): Logger {
+  return createLogger({ level: env.LOG_LEVEL ?? 'info', base: { role } });
+}
+
+/** Resolves when SIGINT or SIGTERM arrives (once); a second signal exits at once. */
+export function untilSignal(log: Logger): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: string) => {
+      log.info({ signal: sig }, 'stopping: finishing in-flight jobs');
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(sig);
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Source health: the counters after one fetch outcome, and when the source may be fetched next. Pure: the
+ * clock and the previous counters are arguments; the fetch worker stores the result.
+ *
+ * - Success (new body or 304) resets the failure count and any backoff.
+ * - A transient failure backs off exponentially from the poll interval, capped at {@link MAX_BACKOFF_MS}.
+ * - A permanent failure (404, 410, not a feed, refused by policy) moves the source to a daily probe until
+ *   it recovers. No source is ever dropped.
+ */
+import type { RetryDecision } from '../errors.js';
+
+export interface HealthCounters {
+  lastSuccessAt?: string;
+  lastAttemptAt?: string;
+  lastErrorAt?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+  consecutiveFailures: number;
+  lastItems?: number;
+  lastNew?: number;
+  newestItemAt?: string;
+  nextFetchAt?: string;
+  mode?: 'backoff' | 'probe';
+  fetches: number;
+  notModified: number;
+}
+
+export type FetchOutcome =
+  | { kind: 'ok'; items: number; newestItemAt?: string | null }
+  | { kind: 'not-modified' }
+  | { kind: 'error'; code: string; message: string; retry: RetryDecision };
+
+export const MAX_BACKOFF_MS = 24 * 3_600_000;
+export const PROBE_EVERY_MS = 24 * 3_600_000;
+
+/** `30m`, `6h`, `1d`, `45s`, `500ms` → milliseconds (the registry's `pollEvery` format). */
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new RangeError(`not a duration: ${d}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
+  return Number(m[1]) * unit;
+}
+
+export function nextHealth(
+  prev: HealthCounters,
+  outcome: FetchOutcome,
+  at: { nowMs: number; pollEveryMs: number },
+): HealthCounters {
+  const now = new Date(at.nowMs).toISOString();
+  const base: HealthCounters = { ...prev, lastAttemptAt: now, fetches: prev.fetches + 1 };
+  if (outcome.kind !== 'error') {
+    const h: HealthCounters = { ...base, lastSuccessAt: now, consecutiveFailures: 0 };
+    delete h.nextFetchAt;
+    delete h.mode;
+    if (outcome.kind === 'not-modified') return { ...h, notModified: prev.notModified + 1 };
+    const newest =
+      outcome.newestItemAt && (!prev.newestItemAt || outcome.newestItemAt > prev.newestItemAt)
+        ? outcome.newestItemAt
+        : prev.newestItemAt;
+    return { ...h, lastItems: outcome.items, ...(newest ? { newestItemAt: newest } : {}) };
+  }
+  const failures = prev.consecutiveFailures + 1;
+  const permanent = outcome.retry === 'permanent';
+  const wait = permanent
+    ? PROBE_EVERY_MS
+    : Math.min(MAX_BACKOFF_MS, at.pollEveryMs * 2 ** Math.min(failures - 1, 20));
+  return {
+    ...base,
+    consecutiveFailures: failures,
+    lastErrorAt: now,
+    lastErrorCode: outcome.code,
+    lastErrorMessage: outcome.message.slice(0, 500),
+    nextFetchAt: new Date(at.nowMs + wait).toISOString(),
+    mode: permanent ? 'probe' : 'backoff',
+  };
+}
+
+/** Whether a scheduled fetch should run now, or wait for the backoff or probe time the counters name. */
+export function fetchDue(h: Pick<HealthCounters, 'nextFetchAt'>, nowMs: number): boolean {
+  return !h.nextFetchAt || Date.parse(h.nextFetchAt) <= nowMs;
+}

@@ -1,0 +1,70 @@
+/**
+ * The three queues, their job options and the one retry policy. Retry decisions come from `GeoError.retry`
+ * (src/errors.ts), never from messages: permanent → `UnrecoverableError` (no retry), `after` → the delay the
+ * error names (HOST_BUSY, Retry-After), backoff → exponential with jitter.
+ */
+import { createHash } from 'node:crypto';
+import { type JobsOptions, UnrecoverableError } from 'bullmq';
+import { isGeoError } from '../errors.js';
+
+export const QUEUES = { fetch: 'fetch', process: 'process', deliver: 'deliver' } as const;
+export type Role = keyof typeof QUEUES;
+export const ROLES: readonly Role[] = ['fetch', 'process', 'deliver'];
+
+/** The custom backoff type every job uses; the workers' `backoffStrategy` implements it. */
+export const BACKOFF_TYPE = 'geointel';
+
+export const JOB_OPTIONS: Record<Role, JobsOptions> = {
+  fetch: {
+    attempts: 4,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: 86_400, count: 5_000 },
+    removeOnFail: { age: 7 * 86_400, count: 5_000 },
+  },
+  process: {
+    attempts: 5,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: 86_400, count: 5_000 },
+    removeOnFail: { age: 7 * 86_400, count: 5_000 },
+  },
+  deliver: {
+    attempts: 8,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: 30 * 86_400, count: 1_000 },
+    removeOnFail: { age: 30 * 86_400, count: 1_000 },
+  },
+};
+
+/** Longest wait before a retry. */
+export const MAX_RETRY_DELAY_MS = 15 * 60_000;
+
+/** Delay before retry number `attemptsMade` of a job that failed with `err` (BullMQ `backoffStrategy`). */
+export function retryDelay(attemptsMade: number, err: unknown, random = Math.random): number {
+  if (isGeoError(err) && err.retry === 'after' && err.retryAfterMs !== undefined)
+    return Math.min(MAX_RETRY_DELAY_MS, Math.max(0, err.retryAfterMs));
+  const base = 2_000 * 2 ** Math.max(0, attemptsMade - 1);
+  return Math.min(MAX_RETRY_DELAY_MS, Math.round(base * (0.75 + random() * 0.5)));
+}
+
+/** What a worker rethrows: permanent errors end the job at once, the others are retried by BullMQ. */
+export function forQueue(err: unknown): Error {
+  if (isGeoError(err) && err.retry === 'permanent') {
+    const e = new UnrecoverableError(`${err.code}: ${err.message}`);
+    (e as Error & { code?: string }).code = err.code;
+    return e;
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A job id part from arbitrary text: BullMQ ids must not contain `:` nor be all digits. */
+export function idPart(...parts: Array<string | Uint8Array>): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\n');
+  return h.digest('base64url').replace(/[-_]/g, 'x').slice(0, 16);
+}
+
+/** Deterministic start offset of a source within its poll interval (spreads sources; same in every process). */
+export function jitterOffset(sourceId: string, everyMs: number): number {
+  const h = createHash('sha256').update(sourceId).digest().readUInt32BE(0);
+  return h % Math.max(1, Math.min(everyMs, 10 * 60_000));
+}

@@ -1,0 +1,339 @@
+/**
+ * The composition root of the running system: from a loaded config and a Redis address it builds the Redis
+ * clients, the stores, the queues, the workers of the roles asked for, the leader campaign and the ops
+ * server. `geointel run`, `worker`, `demo` and the integration tests all start the system through here.
+ */
+import { type Job, Queue, Worker, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/load.js';
+import type { SourceEntry } from '../config/sources-schema.js';
+import { createFetcherFromConfig, hostLimitsOf } from '../fetch/index.js';
+import type { Logger } from '../log.js';
+import { compileTaxonomy } from '../pipeline/classify/index.js';
+import type { FetchFn } from '../pipeline/fetch-port.js';
+import { createRedisDigestStore } from '../store/digests.js';
+import { redisKeys } from '../store/keys.js';
+import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
+import { createRedisRecordStore } from '../store/redis-records.js';
+import { createRedisSourceStore } from '../store/redis-sources.js';
+import { createRedisStoryStore } from '../store/redis-story-store.js';
+import type { DigestStore, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
+import { deliverProcessor } from '../workers/deliver.js';
+import { fetchProcessor } from '../workers/fetch.js';
+import { processProcessor } from '../workers/process.js';
+import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
+import { JOB_OPTIONS, QUEUES, type Role, ROLES, retryDelay } from './queues.js';
+import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
+import { reconcileSchedulers, wantedDigestScheduler, wantedFetchSchedulers } from './schedules.js';
+import { storyOptionsOf } from './story-options.js';
+
+export interface RuntimeTimings {
+  /** BullMQ job lock; a dead worker's jobs return after it (plus the stalled check). @defaultValue 30000 */
+  lockDuration: number;
+  /** @defaultValue 30000 */
+  stalledInterval: number;
+  /** Seconds an idle worker blocks waiting for a job. @defaultValue 5 */
+  drainDelay: number;
+  /** Leader lease, ms; reconcile runs every third of it. @defaultValue 30000 */
+  leaseMs: number;
+  /** How long `close()` waits for in-flight jobs before handing them back. @defaultValue 10000 */
+  closeTimeoutMs: number;
+  concurrency: Record<Role, number>;
+}
+
+export const DEFAULT_TIMINGS: RuntimeTimings = {
+  lockDuration: 30_000,
+  stalledInterval: 30_000,
+  drainDelay: 5,
+  leaseMs: 30_000,
+  closeTimeoutMs: 10_000,
+  concurrency: { fetch: 8, process: 2, deliver: 1 },
+};
+
+export interface RuntimeOptions {
+  config: Config;
+  log: Logger;
+  redis: RedisTarget;
+  /** Worker roles to run in this process (none: a client of the stores and queues only). */
+  roles: readonly Role[];
+  /** Campaign for leadership (reconcile schedulers, own the digest). @defaultValue roles.length > 0 */
+  lead?: boolean;
+  /** Replaces the hardened fetcher (benches); the demo uses `allowPrivate` instead. */
+  fetch?: FetchFn;
+  /** CIDRs added to fetch.allowPrivate for this process. */
+  allowPrivate?: readonly string[];
+  timings?: Partial<Omit<RuntimeTimings, 'concurrency'>> & { concurrency?: Partial<Record<Role, number>> };
+  /** Port of /healthz, /readyz, /metrics; null: none. @defaultValue config http.metricsPort */
+  metricsPort?: number | null;
+  now?: () => number;
+}
+
+export interface Stores {
+  stories: StoryStore;
+  records: RecordStore;
+  sources: SourceStateStore;
+  digests: DigestStore;
+}
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  keys: ReturnType<typeof redisKeys>;
+  stores: Stores;
+  queues: Record<Role, Queue>;
+  workers: Worker[];
+  metrics: Metrics;
+  leadership?: Leadership;
+  ops?: OpsServer;
+  /** The registry this process runs (the cluster's stored one once known). */
+  sources(): readonly SourceEntry[];
+  readiness(): Promise<Readiness>;
+  /** Reconciles schedulers now (the leader does it on its own every lease/3). */
+  reconcile(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, log } = opts;
+  const timings: RuntimeTimings = {
+    ...DEFAULT_TIMINGS,
+    ...opts.timings,
+    concurrency: { ...DEFAULT_TIMINGS.concurrency, ...opts.timings?.concurrency },
+  };
+  const now = opts.now ?? Date.now;
+  const prefix = config.app.redis.prefix;
+  const keys = redisKeys(prefix);
+  const redis = connect(opts.redis, 'worker', log.child({ conn: 'main' }));
+  await checkRedisSettings(redis, config.app.profile, log);
+
+  let registry: readonly SourceEntry[] = config.sources;
+  let byId = new Map(registry.map((s) => [s.id, s]));
+  const useRegistry = (sources: readonly SourceEntry[]) => {
+    registry = sources;
+    byId = new Map(sources.map((s) => [s.id, s]));
+  };
+  const localHash = registryHash(config.sources);
+  const stored = await storedRegistry(redis, keys);
+  if (stored && stored.hash !== localHash)
+    log.warn(
+      { local: localHash, cluster: stored.hash },
+      'config/sources.yaml differs from the registry the cluster runs; this process follows the cluster until a leader publishes a new one',
+    );
+  if (stored) useRegistry(stored.sources);
+
+  const taxonomy = compileTaxonomy(config.topics, config.tags);
+  const metrics = createMetrics();
+  const stores: Stores = {
+    stories: createRedisStoryStore({ redis, prefix, ...storyOptionsOf(config.sources) }),
+    records: createRedisRecordStore({
+      redis,
+      prefix,
+      recordDays: config.app.retention.recordDays,
+      streamMaxLen: config.app.retention.streamMaxLen,
+      now,
+    }),
+    sources: createRedisSourceStore({ redis, prefix }),
+    digests: createRedisDigestStore({ redis, prefix, keepDays: config.app.retention.recordDays }),
+  };
+  const queueOpts = { connection: redis, prefix };
+  const queues = {
+    fetch: new Queue(QUEUES.fetch, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.fetch }),
+    process: new Queue(QUEUES.process, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.process }),
+    deliver: new Queue(QUEUES.deliver, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.deliver }),
+  } satisfies Record<Role, Queue>;
+  for (const q of Object.values(queues))
+    q.on('error', (err) => log.warn({ err: err.message, queue: q.name }, 'queue error'));
+
+  const fetch =
+    opts.fetch ??
+    createFetcherFromConfig(config.app.fetch, {
+      allowPrivate: opts.allowPrivate ? [...opts.allowPrivate] : undefined,
+      limiter: createRedisHostLimiter({ ...hostLimitsOf(config.app.fetch), redis, prefix }),
+      log: log.child({ role: 'fetcher' }),
+    }).fetch;
+
+  const processors = {
+    fetch: () =>
+      fetchProcessor({
+        source: (id) => byId.get(id),
+        state: stores.sources,
+        fetch,
+        enqueueProcess: async (data, jobId) => {
+          await queues.process.add('process', data, { jobId });
+        },
+        ingest: config.app.ingest,
+        metrics,
+        log: log.child({ role: 'fetch' }),
+        now,
+      }),
+    process: () =>
+      processProcessor({
+        source: (id) => byId.get(id),
+        taxonomy: () => taxonomy,
+        stories: stores.stories,
+        records: stores.records,
+        metrics,
+        log: log.child({ role: 'process' }),
+      }),
+    deliver: () =>
+      deliverProcessor({
+        records: stores.records,
+        digests: stores.digests,
+        digest: config.app.digest,
+        topics: () => config.topics.topics,
+        metrics,
+        log: log.child({ role: 'deliver' }),
+        now,
+      }),
+  };
+
+  const workers: Worker[] = [];
+  for (const role of opts.roles) {
+    const wopts: WorkerOptions = {
+      connection: redisOptions(opts.redis, 'worker') as WorkerOptions['connection'],
+      prefix,
+      concurrency: timings.concurrency[role],
+      lockDuration: timings.lockDuration,
+      stalledInterval: timings.stalledInterval,
+      drainDelay: timings.drainDelay,
+      maxStalledCount: 1,
+      settings: {
+        backoffStrategy: (attempts: number, _type?: string, err?: Error) => retryDelay(attempts, err),
+      },
+    };
+    if ('url' in opts.redis) Object.assign(wopts.connection as object, urlConnection(opts.redis.url));
+    const worker = new Worker(QUEUES[role], processors[role](), wopts);
+    const wlog = log.child({ role });
+    worker.on('error', (err) => wlog.warn({ err: err.message }, 'worker error'));
+    worker.on('failed', (job: Job | undefined, err) =>
+      wlog.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    worker.on('stalled', (jobId) => wlog.warn({ jobId }, 'job stalled; it runs again'));
+    workers.push(worker);
+  }
+
+  async function reconcile(): Promise<void> {
+    const current = await storedRegistry(redis, keys);
+    if (!current || current.hash !== localHash) {
+      // The leader publishes its own registry (a deploy with a new sources.yaml restarts the leader too); a
+      // missing one means Redis lost its data, so everything is reconciled again.
+      await publishRegistry(redis, keys, config.sources);
+      useRegistry(config.sources);
+    }
+    const fetched = await reconcileSchedulers(queues.fetch, wantedFetchSchedulers(registry), 'fetch-');
+    const digest = await reconcileSchedulers(
+      queues.deliver,
+      [wantedDigestScheduler(config.app.digest)],
+      'digest-',
+      JOB_OPTIONS.deliver,
+    );
+    const changed = [fetched, digest].some((r) => r.added.length + r.updated.length + r.removed.length > 0);
+    if (changed) log.info({ fetch: fetched, digest }, 'schedulers reconciled');
+  }
+
+  const lead = opts.lead ?? opts.roles.length > 0;
+  const leadership = lead
+    ? startLeadership({
+        redis,
+        keys,
+        leaseMs: timings.leaseMs,
+        log: log.child({ role: 'leader' }),
+        onTick: reconcile,
+      })
+    : undefined;
+  if (!lead) {
+    // Followers refresh the cluster's registry now and then, so a new source reaches every process.
+    const refresh = setInterval(() => {
+      storedRegistry(redis, keys)
+        .then((r) => r && useRegistry(r.sources))
+        .catch(() => undefined);
+    }, timings.leaseMs);
+    refresh.unref();
+  }
+
+  async function readiness(): Promise<Readiness> {
+    const checks: Record<string, string> = {};
+    try {
+      await Promise.race([
+        redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 500).unref()),
+      ]);
+      checks.redis = 'ok';
+    } catch (err) {
+      checks.redis = `unavailable: ${(err as Error).message}`;
+    }
+    for (const w of workers) checks[`worker:${w.name}`] = w.isRunning() ? 'running' : 'stopped';
+    return { ready: Object.values(checks).every((c) => c === 'ok' || c === 'running'), checks };
+  }
+
+  const metricsPort = opts.metricsPort === undefined ? config.app.http.metricsPort : opts.metricsPort;
+  const ops =
+    metricsPort === null
+      ? undefined
+      : await startOpsServer(metricsPort, config.app.http.host, {
+          readiness,
+          metrics,
+          beforeScrape: () => sampleQueues(queues, metrics),
+        });
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    log,
+    redis,
+    keys,
+    stores,
+    queues,
+    workers,
+    metrics,
+    leadership,
+    ops,
+    sources: () => registry,
+    readiness,
+    reconcile,
+    close() {
+      closing ??= (async () => {
+        await leadership?.stop();
+        // Stop taking jobs and let in-flight ones finish; past the grace period hand them back (they stall
+        // and another worker runs them again).
+        await Promise.all(
+          workers.map(async (w) => {
+            const graceful = w.close().then(() => true);
+            const timer = new Promise<boolean>((r) =>
+              setTimeout(() => r(false), timings.closeTimeoutMs).unref(),
+            );
+            if (!(await Promise.race([graceful, timer]))) await w.close(true);
+          }),
+        );
+        await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));
+        await ops?.close();
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Host, port, credentials and TLS of a redis:// URL as ioredis options (BullMQ workers take options). */
+function urlConnection(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== undefined && !Number.isNaN(db) ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+async function sampleQueues(queues: Record<Role, Queue>, metrics: Metrics): Promise<void> {
+  for (const role of ROLES) {
+    const counts = await queues[role].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: role, state }, n);
+  }
+}

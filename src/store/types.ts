@@ -1,0 +1,105 @@
+/**
+ * The async store interfaces: everything that persists between jobs and processes. Each has an in-memory
+ * twin (the CLI, unit tests) and a Redis implementation (the runtime); one composition root
+ * (`src/runtime/`) picks which. Stages in `src/pipeline/` never see these: adapters call a stage, then a store.
+ */
+import type { AssignMeta } from '../pipeline/dedupe/index.js';
+import type { HealthCounters } from '../pipeline/health.js';
+import type { Validators } from '../pipeline/poll.js';
+import type { DigestRecord, Item, StoryAssignment } from '../pipeline/types.js';
+
+/** One item to place in a story, with its registry facts. */
+export interface StoryRequest {
+  item: Item;
+  meta: AssignMeta;
+}
+
+/**
+ * The story index behind an async door. `assign` places a batch of items in input order (an item may join a
+ * story opened earlier in the same batch) and is atomic against concurrent callers on other processes: two
+ * workers assigning the same story at once never open two stories for it.
+ */
+export interface StoryStore {
+  assign(batch: readonly StoryRequest[]): Promise<StoryAssignment[]>;
+  /** Number of stories held (for metrics and benches). */
+  size(): Promise<number>;
+  close?(): Promise<void>;
+}
+
+/** What became of one record handed to {@link RecordStore.put}. */
+export type PutOutcome =
+  /** First record of its story: stored and added to `stream:all` and its topic streams (relevant only). */
+  | 'emitted'
+  /** A later item of a stored story: appended to the story record's `duplicates`, not emitted again. */
+  | 'duplicate'
+  /** This exact item was stored before (a retried or duplicated job): nothing changed. */
+  | 'unchanged'
+  /** Off-topic: stored for audit, never streamed nor offered to editors. */
+  | 'stored';
+
+/** A stream entry as read back. */
+export interface StreamEntry {
+  /** Redis stream id (`<ms>-<seq>`). */
+  id: string;
+  record: DigestRecord;
+}
+
+/**
+ * Records, streams and candidates. `put` marks a story seen and emits it in one atomic step per record, so a
+ * retried or duplicated job emits nothing twice (CONTRACTS: one record per story per stream).
+ */
+export interface RecordStore {
+  put(records: readonly DigestRecord[]): Promise<PutOutcome[]>;
+  /** The stored record of a story (with its duplicates), or null. */
+  story(storyId: string): Promise<DigestRecord | null>;
+  /** Story records whose digest time (publishedAt, else fetchedAt) lies in [fromMs, toMs). */
+  storiesBetween(fromMs: number, toMs: number): Promise<DigestRecord[]>;
+  /** Entries of `stream:<topic>` (`all` for every topic) after `afterId` (exclusive; `0` = from the start). */
+  readStream(topic: string, afterId?: string, count?: number): Promise<StreamEntry[]>;
+}
+
+/** Health counters of one source (computed by the pure `nextHealth` stage; the sources issue adds flags). */
+export type SourceHealth = HealthCounters;
+
+export interface SourceState {
+  validators: Validators;
+  health: SourceHealth;
+}
+
+/** A fetched body kept for reprocessing. */
+export interface StoredBody {
+  bytes: Uint8Array;
+  url: string;
+  contentType: string;
+  fetchedAt: string;
+}
+
+/** Per-source state: conditional-GET validators, health, the last body (for `geointel reprocess`). */
+export interface SourceStateStore {
+  get(sourceId: string): Promise<SourceState>;
+  all(): Promise<Record<string, SourceState>>;
+  setValidators(sourceId: string, v: Validators): Promise<void>;
+  /** Replaces the health counters (the pure `nextHealth` stage computes them from the previous ones). */
+  setHealth(sourceId: string, health: SourceHealth): Promise<void>;
+  /** Keeps the last fetched body, compressed and bounded. */
+  putBody(sourceId: string, body: StoredBody): Promise<void>;
+  getBody(sourceId: string): Promise<StoredBody | null>;
+}
+
+/** One rendered digest per date. */
+export interface StoredDigest {
+  date: string;
+  builtAt: string;
+  /** Story ids in digest order. */
+  storyIds: string[];
+  json: unknown;
+}
+
+export interface DigestStore {
+  /**
+   * Stores the digest of `date` unless one exists and, in the same atomic step, appends the date to the
+   * delivery outbox; returns whether this call created it (a re-run job creates nothing).
+   */
+  putIfAbsent(d: StoredDigest): Promise<boolean>;
+  get(date: string): Promise<StoredDigest | null>;
+}

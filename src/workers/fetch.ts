@@ -1,0 +1,122 @@
+/**
+ * Fetch worker: one job per source per due time. Polls the source (conditional GET, parse only a new body),
+ * normalises, hands the items to the process queue, then keeps validators, body and health counters. The
+ * process job is queued before the validators are saved, so a crash in between costs a refetch, never items.
+ */
+import type { Processor } from 'bullmq';
+import type { AppConfig } from '../config/app-schema.js';
+import type { SourceEntry } from '../config/sources-schema.js';
+import { GeoError, isGeoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { FetchFn } from '../pipeline/fetch-port.js';
+import { durationMs, fetchDue, nextHealth } from '../pipeline/health.js';
+import { normalizeFor } from '../pipeline/ingest.js';
+import { parseDocument } from '../pipeline/parse/index.js';
+import { pollDocument } from '../pipeline/poll.js';
+import type { Item } from '../pipeline/types.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { forQueue, idPart } from '../runtime/queues.js';
+import type { SourceStateStore } from '../store/types.js';
+import { FetchJob, jobData } from './job-data.js';
+
+export interface FetchWorkerDeps {
+  source: (id: string) => SourceEntry | undefined;
+  state: SourceStateStore;
+  fetch: FetchFn;
+  /** Adds a process job (the id makes a re-run of this fetch add nothing). */
+  enqueueProcess: (
+    data: { sourceId: string; fetchedAt: string; url: string; items: Item[] },
+    jobId: string,
+  ) => Promise<void>;
+  ingest: AppConfig['ingest'];
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+}
+
+export function fetchProcessor(deps: FetchWorkerDeps): Processor {
+  return async (job) => {
+    const { sourceId } = jobData(FetchJob, job.data, 'fetch');
+    const source = deps.source(sourceId);
+    if (!source) throw forQueue(new GeoError('SOURCE_UNKNOWN', `no source "${sourceId}" in the registry`));
+    const log = deps.log.child({ jobId: job.id, source: sourceId });
+    const { validators, health } = await deps.state.get(sourceId);
+    const nowMs = deps.now();
+    // A scheduled slot inside a backoff or probe wait does nothing (retries of a started fetch do run).
+    if (job.attemptsMade === 0 && !fetchDue(health, nowMs)) {
+      deps.metrics.fetches.inc({ source: sourceId, outcome: 'skipped' });
+      return { skipped: health.mode ?? 'wait', nextFetchAt: health.nextFetchAt };
+    }
+    const at = { nowMs, pollEveryMs: durationMs(source.pollEvery) };
+    const timer = deps.metrics.stageSeconds.startTimer({ stage: 'fetch' });
+    try {
+      const res = await pollDocument(
+        { fetch: deps.fetch, parse: parseDocument, now: deps.now },
+        {
+          url: source.url,
+          ...validators,
+          kind: source.kind,
+          html: source.html,
+          maxItems: deps.ingest.maxItemsPerDocument,
+        },
+      );
+      if (res.status === 'not-modified') {
+        await deps.state.setValidators(sourceId, res.validators);
+        await deps.state.setHealth(sourceId, nextHealth(health, { kind: 'not-modified' }, at));
+        deps.metrics.fetches.inc({ source: sourceId, outcome: 'not_modified' });
+        log.info({ status: 304 }, 'not modified');
+        return { status: 304 };
+      }
+      const fetchedAt = new Date(nowMs).toISOString();
+      const { items, warnings } = normalizeFor(res.doc, {
+        source,
+        fetchedAt,
+        url: res.finalUrl,
+        limits: deps.ingest,
+      });
+      const jobId = `process-${sourceId}-${idPart(res.finalUrl, res.body)}`;
+      await deps.enqueueProcess({ sourceId, fetchedAt, url: res.finalUrl, items }, jobId);
+      await deps.state.setValidators(sourceId, res.validators);
+      await deps.state.putBody(sourceId, {
+        bytes: res.body,
+        url: res.finalUrl,
+        contentType: res.contentType,
+        fetchedAt,
+      });
+      const newest = items.reduce<string | null>(
+        (m, i) => (i.publishedAt && (!m || i.publishedAt > m) ? i.publishedAt : m),
+        null,
+      );
+      await deps.state.setHealth(
+        sourceId,
+        nextHealth(health, { kind: 'ok', items: res.doc.items.length, newestItemAt: newest }, at),
+      );
+      deps.metrics.fetches.inc({ source: sourceId, outcome: 'ok' });
+      deps.metrics.items.inc({ stage: 'fetch', outcome: 'parsed' }, items.length);
+      log.info(
+        {
+          status: 200,
+          items: items.length,
+          warnings: warnings.length,
+          fetchMs: res.fetchMs,
+          parseMs: res.parseMs,
+        },
+        'fetched',
+      );
+      return { status: 200, items: items.length, warnings: warnings.length, processJob: jobId };
+    } catch (err) {
+      const e = isGeoError(err)
+        ? err
+        : new GeoError('INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
+      await deps.state.setHealth(
+        sourceId,
+        nextHealth(health, { kind: 'error', code: e.code, message: e.message, retry: e.retry }, at),
+      );
+      deps.metrics.fetches.inc({ source: sourceId, outcome: e.code });
+      log.warn({ code: e.code, retry: e.retry, attempt: job.attemptsMade + 1 }, e.message);
+      throw forQueue(e);
+    } finally {
+      timer();
+    }
+  };
+}
