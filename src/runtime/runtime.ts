@@ -16,7 +16,6 @@ import { redisKeys } from '../store/keys.js';
 import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
-import { createRedisStoryStore } from '../store/redis-story-store.js';
 import type { DigestStore, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
 import { deliverProcessor } from '../workers/deliver.js';
 import { fetchProcessor } from '../workers/fetch.js';
@@ -68,6 +67,8 @@ export interface RuntimeOptions {
   /** Port of /healthz, /readyz, /metrics; null: none. @defaultValue config http.metricsPort */
   metricsPort?: number | null;
   now?: () => number;
+  /** Replaces the Redis story store (a single-process test or bench with the in-memory twin). */
+  stories?: StoryStore;
 }
 
 export interface Stores {
@@ -127,7 +128,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const taxonomy = compileTaxonomy(config.topics, config.tags);
   const metrics = createMetrics();
   const stores: Stores = {
-    stories: createRedisStoryStore({ redis, prefix, ...storyOptionsOf(config.sources) }),
+    stories:
+      opts.stories ??
+      (await import('../store/redis-story-store.js')).createRedisStoryStore({
+        redis,
+        prefix,
+        ...storyOptionsOf(config.sources),
+      }),
     records: createRedisRecordStore({
       redis,
       prefix,

@@ -124,6 +124,7 @@ describe('capture server', () => {
     const list = demoSources(srv, config.sources);
     expect(list.map((s) => s.id).sort()).toEqual([
       'gdacs',
+      'gdacs-24h',
       'geoscience-journals',
       'nrcan-earthquakes-en',
       'nrcan-earthquakes-fr',
@@ -131,7 +132,12 @@ describe('capture server', () => {
       'sciencedaily',
       'sciencedaily-home',
       'usgs-earthquakes',
+      'usgs-earthquakes-hour',
+      'usgs-earthquakes-week',
     ]);
+    // Feeds no entry polls are extra sources modelled on their publisher's entry, under their own ids.
+    const week = list.find((s) => s.id === 'usgs-earthquakes-week')!;
+    expect(week).toMatchObject({ kind: 'auto', events: true, nameZh: '美国地质调查局' });
     for (const s of list) {
       expect(s.url.startsWith(srv.origin)).toBe(true);
       expect(s).toMatchObject({ enabled: true, pollEvery: '30s' });
