@@ -23,7 +23,7 @@ import { processProcessor } from '../workers/process.js';
 import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
-import { JOB_OPTIONS, QUEUES, type Role, ROLES, retryDelay } from './queues.js';
+import { JOB_OPTIONS, QUEUES, ROLES, type Role, retryDelay } from './queues.js';
 import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
 import { reconcileSchedulers, wantedDigestScheduler, wantedFetchSchedulers } from './schedules.js';
 import { storyOptionsOf } from './story-options.js';

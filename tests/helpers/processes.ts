@@ -93,7 +93,13 @@ export function spawnGeointel(
             ),
           timeoutMs,
         );
-        waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
+        waiters.push({
+          pred,
+          resolve: (l) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        });
       });
     },
   };

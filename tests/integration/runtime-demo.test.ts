@@ -9,8 +9,8 @@ import { type CaptureServer, demoSources, startCaptureServer } from '../../src/d
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { storyOptionsOf } from '../../src/runtime/story-options.js';
 import { createMemoryStoryStore } from '../../src/store/memory-story-store.js';
-import { FEEDS, readFixtureItems } from '../unit/dedupe-fixture-items.js';
 import { baseConfig, cleanup, fetchNow, startRuntime, withPrefix } from '../helpers/runtime.js';
+import { FEEDS, readFixtureItems } from '../unit/dedupe-fixture-items.js';
 
 let server: CaptureServer;
 let runtime: Runtime;

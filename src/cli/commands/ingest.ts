@@ -1,9 +1,9 @@
 import { loadConfig } from '../../config/load.js';
 import { GeoError, isGeoError } from '../../errors.js';
 import { compileTaxonomy } from '../../pipeline/classify/index.js';
-import { storyOptionsOf } from '../../runtime/story-options.js';
 import { ingestDocument } from '../../pipeline/ingest.js';
 import { parseWithRegistry } from '../../pipeline/source-match.js';
+import { storyOptionsOf } from '../../runtime/story-options.js';
 import { createMemoryStoryStore } from '../../store/memory-story-store.js';
 import { type Command, parseFlags, reportLine, writeJsonLine } from '../command.js';
 import { createDocumentReader } from '../input.js';

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../config/load.js';
 import { GeoError } from '../../errors.js';
+import { compileTaxonomy } from '../../pipeline/classify/index.js';
 import { classifyFor, normalizeFor, recordsFor } from '../../pipeline/ingest.js';
 import { parseDocument } from '../../pipeline/parse/index.js';
-import { compileTaxonomy } from '../../pipeline/classify/index.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags, writeJsonLine } from '../command.js';
 import { chooseRedis, commandLogger } from '../serve.js';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import { GeoError } from '../../errors.js';
-import { type Role, ROLES } from '../../runtime/queues.js';
+import { ROLES, type Role } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
 import { chooseRedis, commandLogger, untilSignal } from '../serve.js';
