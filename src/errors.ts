@@ -37,6 +37,7 @@ const TABLE: Record<string, RetryDecision> = {
   REDIS_UNAVAILABLE: 'backoff',
   REDIS_NOT_FOUND: 'permanent',
   REDIS_MISCONFIGURED: 'permanent',
+  STORY_CONFLICT: 'backoff',
   SOURCE_UNKNOWN: 'permanent',
   INTERNAL: 'backoff',
 };

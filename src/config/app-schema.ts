@@ -107,6 +107,23 @@ export const AppSchema = z
       })
       .strict()
       .prefault({}),
+    queue: z
+      .object({
+        /** BullMQ job lock: a dead worker's jobs run again after it (plus one stalled check). */
+        lockDurationMs: z.coerce.number().int().positive().default(30_000),
+        stalledIntervalMs: z.coerce.number().int().positive().default(30_000),
+        /** Seconds an idle worker blocks waiting for a job. */
+        drainDelaySeconds: z.coerce.number().int().positive().default(5),
+        /** Leader lease; the leader reconciles schedulers every third of it. */
+        leaderLeaseMs: z.coerce.number().int().positive().default(30_000),
+        /** How long SIGTERM waits for in-flight jobs before handing them back. */
+        closeTimeoutMs: z.coerce.number().int().positive().default(10_000),
+        fetchConcurrency: z.coerce.number().int().positive().default(8),
+        processConcurrency: z.coerce.number().int().positive().default(2),
+        deliverConcurrency: z.coerce.number().int().positive().default(1),
+      })
+      .strict()
+      .prefault({}),
     retention: z
       .object({
         streamMaxLen: z.coerce.number().int().positive().default(10_000),

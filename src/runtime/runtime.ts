@@ -16,6 +16,7 @@ import { redisKeys } from '../store/keys.js';
 import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
+import { createRedisStoryLog } from '../store/redis-story-log.js';
 import type { DigestStore, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
 import { deliverProcessor } from '../workers/deliver.js';
 import { fetchProcessor } from '../workers/fetch.js';
@@ -29,27 +30,29 @@ import { reconcileSchedulers, wantedDigestScheduler, wantedFetchSchedulers } fro
 import { storyOptionsOf } from './story-options.js';
 
 export interface RuntimeTimings {
-  /** BullMQ job lock; a dead worker's jobs return after it (plus the stalled check). @defaultValue 30000 */
+  /** BullMQ job lock, ms; a dead worker's jobs return after it (plus the stalled check). */
   lockDuration: number;
-  /** @defaultValue 30000 */
   stalledInterval: number;
-  /** Seconds an idle worker blocks waiting for a job. @defaultValue 5 */
+  /** Seconds an idle worker blocks waiting for a job. */
   drainDelay: number;
-  /** Leader lease, ms; reconcile runs every third of it. @defaultValue 30000 */
+  /** Leader lease, ms; reconcile runs every third of it. */
   leaseMs: number;
-  /** How long `close()` waits for in-flight jobs before handing them back. @defaultValue 10000 */
+  /** How long `close()` waits for in-flight jobs before handing them back. */
   closeTimeoutMs: number;
   concurrency: Record<Role, number>;
 }
 
-export const DEFAULT_TIMINGS: RuntimeTimings = {
-  lockDuration: 30_000,
-  stalledInterval: 30_000,
-  drainDelay: 5,
-  leaseMs: 30_000,
-  closeTimeoutMs: 10_000,
-  concurrency: { fetch: 8, process: 2, deliver: 1 },
-};
+/** Timings from config `queue` (GEOINTEL_QUEUE_* variables). */
+export function timingsOf(q: Config['app']['queue']): RuntimeTimings {
+  return {
+    lockDuration: q.lockDurationMs,
+    stalledInterval: q.stalledIntervalMs,
+    drainDelay: q.drainDelaySeconds,
+    leaseMs: q.leaderLeaseMs,
+    closeTimeoutMs: q.closeTimeoutMs,
+    concurrency: { fetch: q.fetchConcurrency, process: q.processConcurrency, deliver: q.deliverConcurrency },
+  };
+}
 
 export interface RuntimeOptions {
   config: Config;
@@ -99,16 +102,22 @@ export interface Runtime {
 
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, log } = opts;
+  const configured = timingsOf(config.app.queue);
   const timings: RuntimeTimings = {
-    ...DEFAULT_TIMINGS,
+    ...configured,
     ...opts.timings,
-    concurrency: { ...DEFAULT_TIMINGS.concurrency, ...opts.timings?.concurrency },
+    concurrency: { ...configured.concurrency, ...opts.timings?.concurrency },
   };
   const now = opts.now ?? Date.now;
   const prefix = config.app.redis.prefix;
   const keys = redisKeys(prefix);
   const redis = connect(opts.redis, 'worker', log.child({ conn: 'main' }));
-  await checkRedisSettings(redis, config.app.profile, log);
+  try {
+    await checkRedisSettings(redis, config.app.profile, log);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
 
   let registry: readonly SourceEntry[] = config.sources;
   let byId = new Map(registry.map((s) => [s.id, s]));
@@ -128,13 +137,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const taxonomy = compileTaxonomy(config.topics, config.tags);
   const metrics = createMetrics();
   const stores: Stores = {
-    stories:
-      opts.stories ??
-      (await import('../store/redis-story-store.js')).createRedisStoryStore({
-        redis,
-        prefix,
-        ...storyOptionsOf(config.sources),
-      }),
+    stories: opts.stories ?? createRedisStoryLog({ redis, prefix, ...storyOptionsOf(config.sources) }),
     records: createRedisRecordStore({
       redis,
       prefix,

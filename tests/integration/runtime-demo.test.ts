@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { type CaptureServer, demoSources, startCaptureServer } from '../../src/demo/capture-server.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { storyOptionsOf } from '../../src/runtime/story-options.js';
-import { createMemoryStoryStore } from '../../src/store/memory-story-store.js';
 import { baseConfig, cleanup, fetchNow, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { FEEDS, readFixtureItems } from '../unit/dedupe-fixture-items.js';
 
@@ -36,7 +34,7 @@ beforeAll(async () => {
   server = await startCaptureServer({ root: FEEDS });
   const base = baseConfig();
   const config = withPrefix(demoConfig(base, demoSources(server, base.sources, '1h')));
-  runtime = await startRuntime(config, { stories: createMemoryStoryStore(storyOptionsOf(config.sources)) });
+  runtime = await startRuntime(config);
 });
 
 afterAll(async () => {

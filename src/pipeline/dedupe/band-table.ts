@@ -100,11 +100,35 @@ export class BandTable {
     t[at * W + 2] = sk;
   }
 
+  /**
+   * The entries of `key` as `[value, sketch]` pairs in their lookup order (the order {@link collect} returns
+   * them): insertion order, a replaced oldest entry taking its slot's place.
+   */
+  entries(key: number): Array<[value: number, sketch: number]> {
+    const k = key >>> 0;
+    const t = this.slots;
+    const out: Array<[number, number]> = [];
+    for (let i = k & this.mask; t[i * W + 1] !== 0; i = (i + 1) & this.mask)
+      if (t[i * W] === k) out.push([t[i * W + 1]! - 1, t[i * W + 2]!]);
+    return out;
+  }
+
+  /**
+   * Doubles the table. The scan starts just after an empty slot, so that each run of occupied slots — and with
+   * it each key's entries — is re-inserted in lookup order even where a run wraps past the end: a key's order
+   * then never depends on the table's size, and a store that keeps per-key lists sees the same order.
+   */
   private grow(): void {
     const old = this.slots;
+    const n = old.length / W;
+    let start = 0;
+    while (old[start * W + 1] !== 0) start++;
     this.slots = new Uint32Array(old.length * 2);
     this.mask = this.slots.length / W - 1;
     this.count = 0;
-    for (let i = 0; i < old.length; i += W) if (old[i + 1] !== 0) this.put(old[i]!, old[i + 1]!, old[i + 2]!);
+    for (let j = 1; j <= n; j++) {
+      const i = ((start + j) % n) * W;
+      if (old[i + 1] !== 0) this.put(old[i]!, old[i + 1]!, old[i + 2]!);
+    }
   }
 }

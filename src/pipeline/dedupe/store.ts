@@ -129,6 +129,11 @@ export class FeaturePool {
     return this.data[handle + 1]!;
   }
 
+  /** A copy of the stored set `handle`. */
+  features(handle: number): Uint32Array {
+    return this.data.slice(handle + 3, handle + 3 + this.data[handle + 1]!);
+  }
+
   /** The weight stored with the set `handle`. */
   weight(handle: number): number {
     return this.floats[handle + 2]!;

@@ -2,7 +2,8 @@
  * The in-memory story index: incremental, first-seen story assignment over exact identity keys, MinHash/LSH
  * title candidates and geo + time proximity of event reports. State per story is small (first id, canonical,
  * event ids, a feature-set slice) and kept in typed columns, so that the cost per item stays flat at millions of
- * stories and a Redis-backed twin can implement {@link StoryIndex} the same way.
+ * stories. A store that keeps the state elsewhere (Redis) runs the same `assign` over an index seeded with the
+ * part of the state a batch reads ({@link createStoryIndexWithState}) and writes back what changed.
  */
 import type { Item, StoryAssignment } from '../types.js';
 import { BandTable, sketch } from './band-table.js';
@@ -110,8 +111,115 @@ export const prefetchSink = () => sink;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+const NO_KEYS: Uint32Array = new Uint32Array(0);
+
+/**
+ * The title candidate keys of a feature set (with `weights` aligned to it): its LSH band keys, then its
+ * rare-feature keys; none for a title too short to match by text ({@link MIN_FEATURES}).
+ */
+export function titleKeys(features: Uint32Array, weights: Float64Array, lsh: LshParams): Uint32Array {
+  if (features.length < MIN_FEATURES) return NO_KEYS;
+  const bands = bandKeys(features, lsh);
+  const rare = rareKeys(features, weights);
+  const out = new Uint32Array(bands.length + rare.length);
+  out.set(bands);
+  out.set(rare, bands.length);
+  return out;
+}
+
+/** The 27 geo + time cells probed around a point, in probing order (the point's own cell is the 14th). */
+export function neighbourCells(p: EventPoint, limits: GeoLimits): string[] {
+  const out: string[] = [];
+  for (let dt = -1; dt <= 1; dt++)
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) out.push(geoCell(p, dt, dy, dx, limits));
+  return out;
+}
+
+/** Event ids, identity keys and their fingerprints of an item. */
+function identityOf(item: Item, hostAliases: ReadonlyMap<string, string> | undefined) {
+  const ev = eventIds(item);
+  const ids = identityKeys(item, ev, hostAliases);
+  return { ev, ids, hashes: ids.map(keyHashes) };
+}
+
+/** Everything {@link StoryIndex.assign} may look up for one item, whatever the index holds. */
+export interface StoryLookups {
+  /** Fingerprints of the identity keys. */
+  hashes: Array<[number, number]>;
+  /** Title candidate keys ({@link titleKeys}). */
+  titleKeys: Uint32Array;
+  /** Geo + time cells ({@link neighbourCells}); none without an event point. */
+  cells: string[];
+}
+
+/** The lookups of one item (a store fetches exactly these before it seeds an index for a batch). */
+export function storyLookups(item: Item, opts: StoryIndexOptions = {}): StoryLookups {
+  const features = featureSet(item.title);
+  const point = eventPoint(item.geo, item.publishedAt);
+  return {
+    hashes: identityOf(item, opts.hostAliases).hashes,
+    titleKeys: titleKeys(features, featureWeights(features).weights, opts.lsh ?? DEFAULT_LSH),
+    cells: point ? neighbourCells(point, opts.geo ?? DEFAULT_GEO_LIMITS) : [],
+  };
+}
+
+/** One story as a store keeps it: what {@link StoryIndexState} seeds and reads back. */
+export interface StoryRecord {
+  /** Id of the story's first item (= storyId). */
+  firstId: string;
+  /** The canonical item is a relay's: the first non-relay item will take over. */
+  relayCanonical: boolean;
+  /** Canonical item id when it is not the first item. */
+  canonical?: string;
+  /** Publication time (epoch ms) of the story's first dated item; NaN when none is dated. */
+  time: number;
+  events?: readonly string[];
+  point?: EventPoint;
+  /** The feature set as indexed (at most 255 features) and its weight (a float32). */
+  features: Uint32Array;
+  weight: number;
+}
+
+/**
+ * The state of an index, story by story and key by key, for a store that keeps it elsewhere: seed it with
+ * what a batch reads, run `assign`, read back what changed. Story numbers are the index's own (in seeding
+ * order, then creation order); band entries keep their order per key.
+ */
+export interface StoryIndexState {
+  /** Number of stories (seeded and created). */
+  readonly size: number;
+  addStory(rec: StoryRecord): number;
+  story(s: number): StoryRecord;
+  key(hash: [number, number]): number | undefined;
+  setKey(hash: [number, number], s: number): void;
+  /** Entries under a title candidate key, oldest slot first: `[story, sketch]`. */
+  bandEntries(key: number): Array<[story: number, sketch: number]>;
+  /** Appends an entry (seeding: at most `perBucket` per key, in the stored order). */
+  addBandEntry(key: number, s: number, sketch: number): void;
+  cell(cell: string): readonly number[] | undefined;
+  setCell(cell: string, stories: readonly number[]): void;
+}
+
 /** Creates an empty in-memory story index. */
 export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
+  return buildStoryIndex(opts, null).index;
+}
+
+/** An empty index and its {@link StoryIndexState} (for stores; the CLI and tests use {@link createStoryIndex}). */
+export function createStoryIndexWithState(opts: StoryIndexOptions = {}): {
+  index: StoryIndex;
+  state: StoryIndexState;
+} {
+  const { index, state } = buildStoryIndex(opts, []);
+  return { index, state: state! };
+}
+
+/** `handles` (story → feature-pool handle) is kept only when the state is read: it costs memory per story. */
+function buildStoryIndex(
+  opts: StoryIndexOptions,
+  handles: number[] | null,
+): { index: StoryIndex; state: StoryIndexState | null } {
   const thresholdLatin = opts.threshold ?? DEFAULT_THRESHOLD;
   const thresholdCjk = opts.thresholdCjk ?? DEFAULT_THRESHOLD_CJK;
   const lsh = opts.lsh ?? DEFAULT_LSH;
@@ -142,6 +250,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     features: Uint32Array,
     weights: Float64Array,
     total: number,
+    keyList: Uint32Array,
     ev: string[],
     point: EventPoint | null,
     cjk: boolean,
@@ -151,14 +260,11 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     const frac = sketchFraction(threshold);
     let best = -1;
     let bestSim = 0;
-    if (features.length < MIN_FEATURES) return [best, bestSim];
+    if (keyList.length === 0) return [best, bestSim];
     let n = 0;
     const sk = sketch(features);
-    const keyList = bandKeys(features, lsh);
-    const rare = rareKeys(features, weights);
-    sink ^= bands.touch(keyList) ^ bands.touch(rare);
+    sink ^= bands.touch(keyList);
     for (const key of keyList) n = bands.collect(key, candidates, n, sk, frac);
-    for (const key of rare) n = bands.collect(key, candidates, n, sk, frac);
     sink ^= pool.touch(candidates, n);
     for (let c = 0; c < n; c++) {
       const handle = candidates[c]!;
@@ -193,24 +299,19 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
   function byGeo(p: EventPoint, ev: string[]): [number, number] {
     let best = -1;
     let bestSim = 0;
-    for (let dt = -1; dt <= 1; dt++)
-      for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) {
-          for (const s of cells.get(geoCell(p, dt, dy, dx, limits)) ?? []) {
-            const se = events.get(s);
-            if (se && eventsConflict(ev, se)) continue;
-            const sim = geoSimilarity(p, points.get(s)!, limits);
-            if (sim > bestSim) [best, bestSim] = [s, sim];
-          }
-        }
+    for (const cell of neighbourCells(p, limits))
+      for (const s of cells.get(cell) ?? []) {
+        const se = events.get(s);
+        if (se && eventsConflict(ev, se)) continue;
+        const sim = geoSimilarity(p, points.get(s)!, limits);
+        if (sim > bestSim) [best, bestSim] = [s, sim];
+      }
     return [best, bestSim];
   }
 
   function assign(item: Item, meta: AssignMeta = {}): StoryAssignment {
     const relay = meta.relay ?? isRelay(item, meta.sourceId, relaySources);
-    const ev = eventIds(item);
-    const ids = identityKeys(item, ev, opts.hostAliases);
-    const hashes = ids.map(keyHashes);
+    const { ev, ids, hashes } = identityOf(item, opts.hostAliases);
     sink ^= keys.touch(hashes);
     const t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
     let match = -1;
@@ -226,8 +327,11 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     const features = featureSet(item.title);
     const point = eventPoint(item.geo, item.publishedAt);
     const { weights, total } = featureWeights(features);
-    if (match < 0)
-      [match, similarity] = byText(features, weights, total, ev, point, isMostlyCjk(item.title), t);
+    let keyList: Uint32Array = NO_KEYS;
+    if (match < 0) {
+      keyList = titleKeys(features, weights, lsh);
+      [match, similarity] = byText(features, weights, total, keyList, ev, point, isMostlyCjk(item.title), t);
+    }
     if (match < 0 && point) [match, similarity] = byGeo(point, ev);
 
     if (match >= 0) {
@@ -251,6 +355,7 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     const s = firstIds.length;
     firstIds.push(item.id);
     const handle = pool.add(s, features, total);
+    handles?.push(handle);
     relayCanonical.set(s, relay ? 1 : 0);
     storyTime.set(s, t);
     if (ev.length) events.set(s, ev);
@@ -258,10 +363,9 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     for (let i = 0; i < ids.length; i++)
       if (ids[i]!.startsWith('t:')) keys.set(hashes[i]!, s);
       else keys.setIfAbsent(hashes[i]!, s);
-    if (features.length >= MIN_FEATURES) {
+    if (keyList.length > 0) {
       const sk = sketch(features);
-      for (const key of bandKeys(features, lsh)) bands.add(key, handle, sk);
-      for (const key of rareKeys(features, weights)) bands.add(key, handle, sk);
+      for (const key of keyList) bands.add(key, handle, sk);
     }
     if (point) {
       points.set(s, point);
@@ -271,10 +375,50 @@ export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
     return { id: item.id, storyId: item.id, duplicateOf: null, canonicalId: item.id, similarity: 1 };
   }
 
-  return {
+  const index: StoryIndex = {
     assign,
     get size() {
       return firstIds.length;
     },
   };
+  if (!handles) return { index, state: null };
+  const tracked = handles;
+
+  const state: StoryIndexState = {
+    get size() {
+      return firstIds.length;
+    },
+    addStory(rec) {
+      const s = firstIds.length;
+      firstIds.push(rec.firstId);
+      tracked.push(pool.add(s, rec.features, rec.weight));
+      relayCanonical.set(s, rec.relayCanonical ? 1 : 0);
+      storyTime.set(s, rec.time);
+      if (rec.canonical !== undefined) canonical.set(s, rec.canonical);
+      if (rec.events?.length) events.set(s, [...rec.events]);
+      if (rec.point) points.set(s, rec.point);
+      return s;
+    },
+    story(s) {
+      const handle = tracked[s]!;
+      return {
+        firstId: firstIds[s]!,
+        relayCanonical: relayCanonical.get(s) === 1,
+        canonical: canonical.get(s),
+        time: storyTime.get(s),
+        events: events.get(s),
+        point: points.get(s),
+        features: pool.features(handle),
+        weight: pool.weight(handle),
+      };
+    },
+    key: (hash) => keys.get(hash),
+    setKey: (hash, s) => keys.set(hash, s),
+    bandEntries: (key) =>
+      bands.entries(key).map(([handle, sk]): [number, number] => [pool.story(handle), sk]),
+    addBandEntry: (key, s, sk) => bands.add(key, tracked[s]!, sk),
+    cell: (cell) => cells.get(cell),
+    setCell: (cell, stories) => cells.set(cell, [...stories]),
+  };
+  return { index, state };
 }
