@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { type CaptureServer, demoSources, startCaptureServer } from '../../src/demo/capture-server.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { baseConfig, cleanup, fetchNow, startRuntime, withPrefix } from '../helpers/runtime.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { baseConfig, cleanup, fetchNow, REDIS_URL, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { FEEDS, readFixtureItems } from '../unit/dedupe-fixture-items.js';
 
 let server: CaptureServer;
@@ -59,6 +60,19 @@ describe('demo end to end: fetch → process → Redis stores → streams', () =
     expect(topicLengths.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
     const health = await runtime.stores.sources.all();
     for (const id of ids) expect(health[id]?.health.lastSuccessAt, id).toBeTruthy();
+  });
+
+  it('`sources list` shows the health counters the runtime stored', async () => {
+    const r = await runCliAsync(['sources', 'list', '--json'], {
+      env: { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix },
+    });
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as Array<{ id: string; health: { lastItems?: number; fetches: number } | null }>;
+    const physorg = list.find((s) => s.id === 'physorg')!;
+    expect(physorg.health).toMatchObject({ fetches: 1, lastItems: 30 });
+    expect(list.find((s) => s.id === 'bgs')!.health).toBeNull();
+    const text = await runCliAsync(['sources', 'list'], { env: { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix } });
+    expect(text.stdout).toMatch(/^physorg .* ok 30 items /m);
   });
 
   it('an unchanged feed costs a 304 and emits nothing', async () => {

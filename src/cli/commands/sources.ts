@@ -1,7 +1,11 @@
-import { loadConfig } from '../../config/load.js';
+import { Redis } from 'ioredis';
+import { type Config, loadConfig } from '../../config/load.js';
 import type { SourceEntry } from '../../config/sources-schema.js';
 import { GeoError } from '../../errors.js';
 import { createFetcherFromConfig } from '../../fetch/index.js';
+import { findLocalRedis } from '../../runtime/embedded-redis.js';
+import { createRedisSourceStore } from '../../store/redis-sources.js';
+import type { SourceState } from '../../store/types.js';
 import { type Command, type CommandIO, parseFlags, writeJsonLine } from '../command.js';
 import { checkSource } from '../source-check.js';
 
@@ -9,14 +13,51 @@ const HELP = `Usage:
   geointel sources list [--json]
   geointel sources check [ID] [--allow-private] [--json]
 
-list    the source registry (config/sources.yaml). --json prints an array of the registry entries, each
-        with a "health" field (null until the queue runtime has polled the source).
+list    the source registry (config/sources.yaml) with, when the runtime's Redis answers (REDIS_URL or the
+        one \`geointel run\` supervises), each source's health: ok, backoff or probe (daily, after a permanent
+        error) with the failure count and last error code. --json prints an array of the registry entries,
+        each with a "health" field: the counters (lastSuccessAt, consecutiveFailures, lastErrorCode,
+        lastItems, newestItemAt, nextFetchAt, mode, fetches, notModified) or null when never polled.
 check   fetches each enabled source (or only ID) once through the hardened fetcher, parses it and reports
         items found, errors and timings, one line per source. Exit 1 when any source failed.
         --allow-private lets this run reach private and loopback addresses (as GEOINTEL_FETCH_ALLOW_PRIVATE).
 `;
 
-function listText(sources: readonly SourceEntry[]): string {
+/**
+ * The health counters the runtime stored, when a Redis answers (REDIS_URL or the one `geointel run`
+ * supervises); null without one — listing the registry never needs Redis.
+ */
+async function storedHealth(cfg: Config): Promise<Record<string, SourceState> | null> {
+  const target = cfg.app.redis.url ?? (await findLocalRedis(cfg.app.redis.dataDir));
+  if (!target) return null;
+  const redis = new Redis(target, {
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    return await createRedisSourceStore({ redis, prefix: cfg.app.redis.prefix }).all();
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** One health word for the table: ok, backoff, probe, or - when never fetched. */
+function healthCell(state: SourceState | undefined): string {
+  if (!state || state.health.fetches === 0) return '-';
+  const h = state.health;
+  if (h.mode) return `${h.mode}(${h.consecutiveFailures}×${h.lastErrorCode ?? ''})`;
+  return `ok ${h.lastItems ?? 0} items`;
+}
+
+function listText(
+  sources: readonly SourceEntry[],
+  health: Record<string, SourceState> | null = null,
+): string {
   const rows = sources.map((s) => [
     s.id,
     s.enabled ? 'on' : 'off',
@@ -24,9 +65,10 @@ function listText(sources: readonly SourceEntry[]): string {
     s.language ?? '-',
     s.pollEvery,
     s.confidence ?? '-',
+    ...(health ? [healthCell(health[s.id])] : []),
     s.url,
   ]);
-  const head = ['ID', 'ENABLED', 'KIND', 'LANG', 'EVERY', 'CONF', 'URL'];
+  const head = ['ID', 'ENABLED', 'KIND', 'LANG', 'EVERY', 'CONF', ...(health ? ['HEALTH'] : []), 'URL'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
     r
@@ -73,15 +115,16 @@ export const command: Command = {
     if (sub === 'list') {
       if (rest.length) throw new GeoError('USAGE', `unexpected argument "${rest[0]}"`);
       const cfg = loadConfig({ env: io.env });
+      const health = await storedHealth(cfg);
       if (values.json)
         io.stdout.write(
           `${JSON.stringify(
-            cfg.sources.map((s) => ({ ...s, health: null })),
+            cfg.sources.map((s) => ({ ...s, health: health?.[s.id]?.health ?? null })),
             null,
             2,
           )}\n`,
         );
-      else io.stdout.write(listText(cfg.sources));
+      else io.stdout.write(listText(cfg.sources, health));
       return 0;
     }
     if (sub === 'check') return runCheck(rest, Boolean(values['allow-private']), Boolean(values.json), io);
