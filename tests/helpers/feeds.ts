@@ -119,7 +119,9 @@ export function planFeeds(opts: { feeds: number; perFeed: number; shared: number
   const names = Array.from({ length: opts.feeds }, (_, f) => `feed-${f}`);
   let next = 0;
   // Shared article k: first in feed k (https), again in feed k+1 (http + utm).
-  const sharedOf = names.map(() => Array.from({ length: opts.shared }, () => article(next++, rnd, place, nowMs)));
+  const sharedOf = names.map(() =>
+    Array.from({ length: opts.shared }, () => article(next++, rnd, place, nowMs)),
+  );
   let items = 0;
   let overlapping = 0;
   names.forEach((name, f) => {

@@ -67,11 +67,16 @@ describe('demo end to end: fetch → process → Redis stores → streams', () =
       env: { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix },
     });
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as Array<{ id: string; health: { lastItems?: number; fetches: number } | null }>;
+    const list = JSON.parse(r.stdout) as Array<{
+      id: string;
+      health: { lastItems?: number; fetches: number } | null;
+    }>;
     const physorg = list.find((s) => s.id === 'physorg')!;
     expect(physorg.health).toMatchObject({ fetches: 1, lastItems: 30 });
     expect(list.find((s) => s.id === 'bgs')!.health).toBeNull();
-    const text = await runCliAsync(['sources', 'list'], { env: { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix } });
+    const text = await runCliAsync(['sources', 'list'], {
+      env: { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix },
+    });
     expect(text.stdout).toMatch(/^physorg .* ok 30 items /m);
   });
 
