@@ -40,7 +40,7 @@ export function writeJsonLine(out: Writable, value: unknown): void {
   out.write(`${JSON.stringify(value)}\n`);
 }
 
-/** Reports a problem on stderr as one JSON line with a stable code (CONTRACTS.md: dropped entries, bad lines). */
+/** Reports a problem on stderr as one JSON line with a stable code (docs/contracts.md: dropped entries, bad lines). */
 export function reportLine(
   io: CommandIO,
   fields: { code: string; message: string; [k: string]: unknown },

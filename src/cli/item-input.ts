@@ -7,7 +7,7 @@ const STRINGS = ['url', 'language', 'source', 'publishedAt', 'guid', 'doi'] as c
 const TEXTS = ['summary', 'content'] as const;
 
 /**
- * Parses one JSON Lines item (CONTRACTS.md "Item") for `classify` and `dedupe`: wrongly typed optional fields
+ * Parses one JSON Lines item (docs/contracts.md "Item") for `classify` and `dedupe`: wrongly typed optional fields
  * are dropped, text becomes plain text once here (the stages never decode again), and a missing id is the
  * 0-based line number `index`. A UTF-8 BOM before the first line is ignored.
  */

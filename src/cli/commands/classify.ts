@@ -15,7 +15,7 @@ import { readItems } from '../item-input.js';
 
 const HELP = `Usage: geointel classify [--explain] < items.jsonl
 
-Reads JSON Lines items (CONTRACTS.md "Item": {"id"?, "title", "summary"?, "content"?, "url"?, "language"?,
+Reads JSON Lines items (docs/contracts.md "Item": {"id"?, "title", "summary"?, "content"?, "url"?, "language"?,
 "source"?, "publishedAt"?}, plus optional "geo" {lat, lon, magnitude?, alertLevel?, eventType?} and "eventIds")
 on stdin and prints one classification per item, in input order:
   {"id", "language", "relevant", "topic", "topics": [{"id", "score", "evidence"}], "tags": {"commodities", "countries"}}

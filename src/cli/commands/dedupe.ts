@@ -7,7 +7,7 @@ import { readItems } from '../item-input.js';
 
 const HELP = `Usage: geointel dedupe [--threshold N] < items.jsonl
 
-Reads JSON Lines items (CONTRACTS.md "Item"; optional guid, doi, eventIds, geo) on stdin and prints one
+Reads JSON Lines items (docs/contracts.md "Item"; optional guid, doi, eventIds, geo) on stdin and prints one
 {"id","storyId","duplicateOf","canonicalId","similarity"} per item, in input order. Items of one story share
 storyId; duplicateOf is the story's first item; canonicalId is the originating organisation's item when a relay
 (registry relay: true) carries its release. A missing id is the 0-based line number. Bad lines are reported on

@@ -10,7 +10,7 @@ import { createDocumentReader } from '../input.js';
 
 const HELP = `Usage: geointel ingest FILE|URL… [--source ID] [--now ISO] [--allow-private]
 
-Parses feeds or pages and prints one digest record (schema geointel.record/1, CONTRACTS.md) per item, in
+Parses feeds or pages and prints one digest record (schema geointel.record/1, docs/contracts.md) per item, in
 input order, as JSON Lines: normalised, language-detected, classified, tagged and assigned to stories (one
 story index across all inputs of the run). No Redis is needed.
 

@@ -16,7 +16,7 @@ const HELP = `Usage: geointel parse FILE|URL [--allow-private] [--content-type C
        geointel parse --batch [--content-type CT] [--url BASE] < paths
 
 Parses one feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed, USGS GeoJSON) or HTML listing page and prints one
-JSON parse document (CONTRACTS.md "Parse document"). Each warning is also printed on stderr as one JSON
+JSON parse document (docs/contracts.md "Parse document"). Each warning is also printed on stderr as one JSON
 line with its code. A document that is not a feed exits 1 with {"code","message"} on stderr.
 
   --content-type CT  HTTP Content-Type of the bytes (its charset is a decoding hint)
