@@ -14,9 +14,17 @@ import { createStoryIndex, type StoryIndex, type StoryIndexOptions } from '../pi
 import type { Item } from '../pipeline/types.js';
 import type { StoryRequest, StoryStore } from './types.js';
 
-/** KEYS: lock, log. ARGV: token, batch JSON, oldest id kept (`<ms>-0`). Appends only while holding the lease. */
+/**
+ * KEYS: lock, log. ARGV: token, batch JSON, oldest id kept (`<ms>-0`), the last id this process applied.
+ * Appends only while holding the lease; answers 'reset' when the log this process replayed is gone (Redis
+ * lost its data), so the process rebuilds its index instead of keeping stories nobody else knows.
+ */
 const APPEND_LUA = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+if ARGV[4] ~= '0-0' and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[1])
+  return 'reset'
+end
 local id = redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[3], '*', 'b', ARGV[2])
 redis.call('DEL', KEYS[1])
 return id
@@ -100,13 +108,14 @@ export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { 
         token,
         JSON.stringify(view),
         `${Math.max(0, now() - keepMs)}-0`,
+        lastId,
       )) as string | null;
-      if (id) {
+      if (id && id !== 'reset') {
         lastId = id;
         return out;
       }
-      // The lease ran out mid-step (a very slow process): another may have appended first, so this index
-      // applied a batch the log does not have. Rebuild it from the log and try again.
+      // The lease ran out mid-step (a very slow process: another may have appended first), or the log is
+      // gone: this index applied a batch the log does not have. Rebuild it from the log and try again.
       index = createStoryIndex(opts);
       lastId = '0-0';
       return null;

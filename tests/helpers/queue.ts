@@ -4,11 +4,14 @@
  * variables), reading BullMQ's own records of what happened (event stream, job hashes), and polling with a
  * deadline. Everything here observes the system from outside; none of it changes what the workers do.
  */
+import { randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config/load.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
+import { sourceEntries, type TestSource } from './feeds.js';
 import { type Proc, spawnGeointel } from './processes.js';
-import { SHORT_TIMINGS } from './runtime.js';
+import { baseConfig, SHORT_TIMINGS } from './runtime.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -111,12 +114,30 @@ export async function queueEvents(redis: Redis, prefix: string, queue: string, e
 
 /** Every job of a queue in any state. */
 export async function allJobs(queue: Queue): Promise<Job[]> {
-  return queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized', 'paused'], 0, -1);
+  return queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized'], 0, -1);
+}
+
+export interface Counts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  prioritized: number;
+  completed: number;
+  failed: number;
 }
 
 /** Job counts of the states that matter here. */
-export function counts(queue: Queue) {
-  return queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+export async function counts(queue: Queue): Promise<Counts> {
+  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+  const n = (k: string) => c[k] ?? 0;
+  return {
+    waiting: n('waiting'),
+    active: n('active'),
+    delayed: n('delayed'),
+    prioritized: n('prioritized'),
+    completed: n('completed'),
+    failed: n('failed'),
+  };
 }
 
 /** Resolves when no job of the queues is waiting, active or delayed. */
@@ -162,3 +183,33 @@ export async function storedStories(runtime: Runtime) {
 
 /** Elapsed milliseconds since `t0`, for the durations the tests report. */
 export const since = (t0: number) => Date.now() - t0;
+
+/**
+ * The repository config with `sources` as the registry, a unique key prefix, the loopback feed server
+ * allow-listed, no per-host delay and no robots.txt (the in-process twin of {@link workerEnv}).
+ */
+export function testConfig(
+  sources: readonly TestSource[],
+  prefix: string,
+  fetch: Partial<Config['app']['fetch']> = {},
+): Config {
+  const base = baseConfig();
+  return {
+    ...base,
+    sources: sourceEntries(sources),
+    app: {
+      ...base.app,
+      redis: { ...base.app.redis, prefix },
+      fetch: {
+        ...base.app.fetch,
+        allowPrivate: ['127.0.0.1/32'],
+        perHostDelayMs: 0,
+        perHostConcurrency: 64,
+        robots: false,
+        ...fetch,
+      },
+    },
+  };
+}
+
+export const uniquePrefix = (name: string) => `tq-${name}-${randomUUID().slice(0, 8)}`;

@@ -154,3 +154,20 @@ describe('Redis story store = in-memory story store', () => {
     expect(await a.size()).toBe(await b.size());
   });
 });
+
+describe('Redis story log after Redis lost its data', () => {
+  it('a process whose log vanished rebuilds its index instead of matching stories nobody else knows', async () => {
+    const p = prefix();
+    const r = client();
+    const store = createRedisStoryLog({ redis: r, prefix: p, ...options });
+    const doc = documents[0]!;
+    const first = await store.assign(doc);
+    expect(first.every((a) => a.duplicateOf === null || doc.some((d) => d.item.id === a.duplicateOf))).toBe(
+      true,
+    );
+    await r.del(`${p}:story:log`);
+    // After the loss the same items open their stories again, exactly as a fresh index would.
+    const again = await store.assign(doc);
+    expect(again).toEqual(await createMemoryStoryStore(options).assign(doc));
+  });
+});
