@@ -10,6 +10,17 @@ export {
   haversineKm,
   textSimilarity,
 } from './similarity.js';
-export { type AssignMeta, createStoryIndex, type StoryIndex, type StoryIndexOptions } from './story-index.js';
+export {
+  type AssignMeta,
+  type AssignReads,
+  createStoryIndex,
+  createStoryIndexWithState,
+  type StoryIndex,
+  type StoryIndexOptions,
+  type StoryIndexState,
+  type StoryLookups,
+  type StoryRecord,
+  storyLookups,
+} from './story-index.js';
 export { featureSet, isMostlyCjk, normalizeText, tokenize } from './text.js';
 export { hostAliasesOf } from './twins.js';

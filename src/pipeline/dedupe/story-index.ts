@@ -199,6 +199,20 @@ export interface StoryIndexState {
   addBandEntry(key: number, s: number, sketch: number): void;
   cell(cell: string): readonly number[] | undefined;
   setCell(cell: string, stories: readonly number[]): void;
+  /** What the last `assign` read besides its identity keys. */
+  lastReads(): AssignReads;
+}
+
+/**
+ * What one `assign` read besides its identity keys: the band lists of its title keys (`text`), the geo cells
+ * around its point (`geo`), and the stories whose changing facts (time, events, canonical) it used. A store
+ * that checks these at commit knows the decision still holds; candidates whose features were only compared need
+ * no check, since features never change.
+ */
+export interface AssignReads {
+  text: boolean;
+  geo: boolean;
+  stories: number[];
 }
 
 /** Creates an empty in-memory story index. */
@@ -245,6 +259,7 @@ function buildStoryIndex(
   const bands = new BandTable(perBucket);
   const pool = new FeaturePool();
   const candidates = new Uint32Array((lsh.bands + RARE_KEYS) * perBucket);
+  const trace: AssignReads | null = handles ? { text: false, geo: false, stories: [] } : null;
 
   function byText(
     features: Uint32Array,
@@ -261,6 +276,7 @@ function buildStoryIndex(
     let best = -1;
     let bestSim = 0;
     if (keyList.length === 0) return [best, bestSim];
+    if (trace) trace.text = true;
     let n = 0;
     const sk = sketch(features);
     sink ^= bands.touch(keyList);
@@ -285,6 +301,7 @@ function buildStoryIndex(
           ? combineSimilarity(shared, total, wb, true)
           : modelSimilarity(shared, total, wb, true, nShared, nRare, minLength);
       if (sim < threshold || sim <= bestSim) continue;
+      trace?.stories.push(s);
       if (!inSpan(t, s)) continue;
       const se = events.get(s);
       if (se && eventsConflict(ev, se)) continue;
@@ -299,8 +316,10 @@ function buildStoryIndex(
   function byGeo(p: EventPoint, ev: string[]): [number, number] {
     let best = -1;
     let bestSim = 0;
+    if (trace) trace.geo = true;
     for (const cell of neighbourCells(p, limits))
       for (const s of cells.get(cell) ?? []) {
+        trace?.stories.push(s);
         const se = events.get(s);
         if (se && eventsConflict(ev, se)) continue;
         const sim = geoSimilarity(p, points.get(s)!, limits);
@@ -313,12 +332,14 @@ function buildStoryIndex(
     const relay = meta.relay ?? isRelay(item, meta.sourceId, relaySources);
     const { ev, ids, hashes } = identityOf(item, opts.hostAliases);
     sink ^= keys.touch(hashes);
+    if (trace) [trace.text, trace.geo, trace.stories] = [false, false, []];
     const t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
     let match = -1;
     let similarity = 1;
     for (let i = 0; i < ids.length && match < 0; i++) {
       const s = keys.get(hashes[i]!);
       if (s === undefined) continue;
+      trace?.stories.push(s);
       if (ids[i]!.startsWith('t:') && !inSpan(t, s)) continue;
       const se = events.get(s);
       if (!ids[i]!.startsWith('e:') && se && eventsConflict(ev, se)) continue;
@@ -419,6 +440,7 @@ function buildStoryIndex(
     addBandEntry: (key, s, sk) => bands.add(key, tracked[s]!, sk),
     cell: (cell) => cells.get(cell),
     setCell: (cell, stories) => cells.set(cell, [...stories]),
+    lastReads: () => trace!,
   };
   return { index, state };
 }
