@@ -2,11 +2,14 @@
  * What the long-running commands (`run`, `worker`, `api`, `demo`) share: where Redis is, a logger, and a
  * clean stop on SIGINT/SIGTERM (stop taking jobs, finish or hand back in-flight ones, close connections).
  */
+
+import pinoPretty from 'pino-pretty';
 import type { Config } from '../config/load.js';
 import { GeoError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { type EmbeddedRedis, findLocalRedis, startEmbeddedRedis } from '../runtime/embedded-redis.js';
 import type { RedisTarget } from '../runtime/redis.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 export interface RedisChoice {
   target: RedisTarget;
@@ -31,8 +34,48 @@ export async function chooseRedis(config: Config, log: Logger, start: boolean): 
   return { target: embedded.connection, embedded };
 }
 
+/**
+ * The root logger of a long-running command: JSON lines on stderr, or pino-pretty's readable lines when
+ * stderr is a terminal (LOG_FORMAT=json keeps JSON there too). LOG_LEVEL sets the level (default info).
+ */
 export function commandLogger(env: Record<string, string | undefined>, role: string): Logger {
-  return createLogger({ level: env.LOG_LEVEL ?? 'info', base: { role } });
+  const pretty = process.stderr.isTTY && env.LOG_FORMAT !== 'json';
+  return createLogger({
+    level: env.LOG_LEVEL ?? 'info',
+    base: { role },
+    ...(pretty
+      ? { destination: pinoPretty({ destination: 2, sync: true, colorize: true, ignore: 'service' }) }
+      : {}),
+  });
+}
+
+/**
+ * On a terminal, one line rewritten in place while the first intake runs: sources fetched at least once of
+ * those enabled, records streamed, jobs waiting. Stops by itself once every source has been fetched.
+ */
+export function intakeProgress(runtime: Runtime, out: NodeJS.WriteStream): () => void {
+  if (!out.isTTY) return () => undefined;
+  const timer = setInterval(() => {
+    void (async () => {
+      const enabled = runtime
+        .sources()
+        .filter((s) => s.enabled)
+        .map((s) => s.id);
+      const states = await runtime.stores.sources.all();
+      const done = enabled.filter((id) => (states[id]?.health.fetches ?? 0) > 0).length;
+      const streamed = await runtime.redis.xlen(runtime.keys.stream('all'));
+      const waiting = await runtime.queues.process.getWaitingCount();
+      out.write(
+        `\rfirst intake: ${done}/${enabled.length} sources fetched · ${streamed} records streamed · ${waiting} documents waiting  `,
+      );
+      if (done === enabled.length) {
+        out.write('\n');
+        clearInterval(timer);
+      }
+    })().catch(() => undefined);
+  }, 1_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Resolves when SIGINT or SIGTERM arrives (once); a second signal exits at once. */

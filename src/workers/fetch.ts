@@ -9,7 +9,7 @@ import type { SourceEntry } from '../config/sources-schema.js';
 import { GeoError, isGeoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FetchFn } from '../pipeline/fetch-port.js';
-import { durationMs, fetchDue, nextHealth } from '../pipeline/health.js';
+import { durationMs, fetchDue, type HealthCounters, nextHealth } from '../pipeline/health.js';
 import { normalizeFor } from '../pipeline/ingest.js';
 import { parseDocument } from '../pipeline/parse/index.js';
 import { pollDocument } from '../pipeline/poll.js';
@@ -35,6 +35,10 @@ export interface FetchWorkerDeps {
 }
 
 export function fetchProcessor(deps: FetchWorkerDeps): Processor {
+  const saveHealth = async (sourceId: string, h: HealthCounters) => {
+    await deps.state.setHealth(sourceId, h);
+    deps.metrics.sourceFailures.set({ source: sourceId }, h.consecutiveFailures);
+  };
   return async (job) => {
     const { sourceId } = jobData(FetchJob, job.data, 'fetch');
     const source = deps.source(sourceId);
@@ -62,7 +66,7 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
       );
       if (res.status === 'not-modified') {
         await deps.state.setValidators(sourceId, res.validators);
-        await deps.state.setHealth(sourceId, nextHealth(health, { kind: 'not-modified' }, at));
+        await saveHealth(sourceId, nextHealth(health, { kind: 'not-modified' }, at));
         deps.metrics.fetches.inc({ source: sourceId, outcome: 'not_modified' });
         log.info({ status: 304 }, 'not modified');
         return { status: 304 };
@@ -87,7 +91,7 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
         (m, i) => (i.publishedAt && (!m || i.publishedAt > m) ? i.publishedAt : m),
         null,
       );
-      await deps.state.setHealth(
+      await saveHealth(
         sourceId,
         nextHealth(health, { kind: 'ok', items: res.doc.items.length, newestItemAt: newest }, at),
       );
@@ -108,7 +112,7 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
       const e = isGeoError(err)
         ? err
         : new GeoError('INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
-      await deps.state.setHealth(
+      await saveHealth(
         sourceId,
         nextHealth(health, { kind: 'error', code: e.code, message: e.message, retry: e.retry }, at),
       );

@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/load.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, untilSignal } from '../serve.js';
+import { chooseRedis, commandLogger, intakeProgress, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel run
 
@@ -42,7 +42,9 @@ export const command: Command = {
         },
         'geointel running',
       );
+      const stopProgress = intakeProgress(runtime, process.stdout);
       await untilSignal(log);
+      stopProgress();
       await runtime.close();
     } finally {
       await embedded?.stop();
