@@ -4,7 +4,7 @@ import type { DigestRecord } from './types.js';
 const TopicScore = z.object({ id: z.string(), score: z.number(), evidence: z.array(z.string()) });
 
 /**
- * The digest record `geointel.record/1` (CONTRACTS.md) as a schema: what `digest --from`, the API and the
+ * The digest record `geointel.record/1` (docs/contracts.md) as a schema: what `digest --from`, the API and the
  * workers accept from files and Redis. Unknown fields pass through (later minor versions may add some).
  */
 export const DigestRecordSchema = z

@@ -1,5 +1,5 @@
 /**
- * The record stage: one digest record (`geointel.record/1`, CONTRACTS.md) from an item, its classification and
+ * The record stage: one digest record (`geointel.record/1`, docs/contracts.md) from an item, its classification and
  * story, with the bulletin's attribution line in both languages.
  */
 import type { SourceEntry } from '../config/sources-schema.js';

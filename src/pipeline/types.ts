@@ -1,9 +1,9 @@
 /**
- * Shared data shapes of the pipeline. Field names follow ../shared/CONTRACTS.md; everything here is plain
+ * Shared data shapes of the pipeline. Field names follow docs/contracts.md; everything here is plain
  * JSON-serialisable data so that it can cross BullMQ jobs, Redis and the CLI unchanged.
  */
 
-/** The format a document was read as (CONTRACTS.md "Parse document"). */
+/** The format a document was read as (docs/contracts.md "Parse document"). */
 export type FeedFormat = 'rss' | 'atom' | 'rdf' | 'json' | 'geojson' | 'html';
 
 export interface Warning {
@@ -61,7 +61,7 @@ export interface FeedMeta {
   updated?: string | null;
 }
 
-/** Output of `geointel parse` (CONTRACTS.md). */
+/** Output of `geointel parse` (docs/contracts.md). */
 export interface ParseDocument {
   format: FeedFormat;
   /** The charset the bytes were decoded from, lower case (utf-8, gbk, windows-1252…). */
@@ -71,7 +71,7 @@ export interface ParseDocument {
   warnings: Warning[];
 }
 
-/** A clean item: input of classify and dedupe (CONTRACTS.md "Item"), produced by the normalise stage. */
+/** A clean item: input of classify and dedupe (docs/contracts.md "Item"), produced by the normalise stage. */
 export interface Item {
   id: string;
   title: string;
@@ -103,7 +103,7 @@ export interface Tags {
   countries: string[];
 }
 
-/** Output of the classify stage (CONTRACTS.md). */
+/** Output of the classify stage (docs/contracts.md). */
 export interface Classification {
   id: string;
   language: string;
@@ -113,7 +113,7 @@ export interface Classification {
   tags: Tags;
 }
 
-/** Output of the dedupe stage (CONTRACTS.md). */
+/** Output of the dedupe stage (docs/contracts.md). */
 export interface StoryAssignment {
   id: string;
   storyId: string;
@@ -135,7 +135,7 @@ export interface DuplicateRef {
   url?: string;
 }
 
-/** The digest record, schema `geointel.record/1` (CONTRACTS.md). */
+/** The digest record, schema `geointel.record/1` (docs/contracts.md). */
 export interface DigestRecord {
   schema: 'geointel.record/1';
   id: string;

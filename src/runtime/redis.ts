@@ -43,7 +43,7 @@ export function connect(target: RedisTarget, role: ConnectionRole, log: Logger):
   return client;
 }
 
-/** Settings the production profile insists on (BullMQ: noeviction; RELIABILITY: AOF for durability). */
+/** Settings the production profile insists on (BullMQ: noeviction; reliability notes: AOF for durability). */
 export async function checkRedisSettings(
   client: Redis,
   profile: 'production' | 'development',

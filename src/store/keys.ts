@@ -6,7 +6,7 @@ export function redisKeys(prefix: string) {
   const k = (...parts: string[]) => [prefix, ...parts].join(':');
   return {
     prefix,
-    /** Stream of one topic, or `all` (CONTRACTS: `geointel:stream:<topic id>`). */
+    /** Stream of one topic, or `all` (docs/contracts.md: `geointel:stream:<topic id>`). */
     stream: (topic: string) => k('stream', topic),
     /** The stored record of a story (JSON, as first emitted). */
     storyRecord: (storyId: string) => k('rec', 'story', storyId),

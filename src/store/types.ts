@@ -46,7 +46,7 @@ export interface StreamEntry {
 
 /**
  * Records, streams and candidates. `put` marks a story seen and emits it in one atomic step per record, so a
- * retried or duplicated job emits nothing twice (CONTRACTS: one record per story per stream).
+ * retried or duplicated job emits nothing twice (docs/contracts.md: one record per story per stream).
  */
 export interface RecordStore {
   put(records: readonly DigestRecord[]): Promise<PutOutcome[]>;

@@ -1,6 +1,6 @@
 /**
  * T-Q1 (kill -9 of worker processes while jobs are active) and T-Q2 (SIGTERM lets the in-flight job finish),
- * RELIABILITY.md §4.2, against real `geointel worker` children on a private redis-server.
+ * docs/reliability.md §4.2, against real `geointel worker` children on a private redis-server.
  *
  * Timings: the children run with SHORT_TIMINGS through GEOINTEL_QUEUE_* (lock 1 s, stalled check 0.5 s, drain
  * 1 s), so a killed worker's jobs run again within ~1.5 s; T-Q2 runs with the production defaults (lock 30 s,

@@ -1,5 +1,5 @@
 /**
- * T-O1 (RELIABILITY.md §4.5): XSS payloads in the title, summary, link (and editor zh text, source names) of
+ * T-O1 (docs/reliability.md §4.5): XSS payloads in the title, summary, link (and editor zh text, source names) of
  * records, rendered by the HTML digest and checked by parsing the output: 0 <script>, 0 on* attributes, 0 href/src
  * with a non-http(s) scheme, every external <a> with rel ⊇ noopener noreferrer, a CSP meta.
  */

@@ -23,7 +23,7 @@ const item = (n: number, extra: Partial<ParsedItem> = {}): ParsedItem => ({
   ...extra,
 });
 
-// RELIABILITY.md T-P6: distinct items stay distinct, re-fetches add nothing, keys are stable.
+// docs/reliability.md T-P6: distinct items stay distinct, re-fetches add nothing, keys are stable.
 describe('T-P6 identity', () => {
   it('keeps items distinct when every item shares one GUID', () => {
     const items = [1, 2, 3, 4].map((n) => item(n, { guid: 'same-guid-for-all' }));

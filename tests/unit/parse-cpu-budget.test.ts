@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
 import { capNesting, looksLikeHtml } from '../../src/pipeline/parse/text.js';
 
-// RELIABILITY.md T-P8 / P11: hostile text must cost linear time. Each of these inputs took seconds (quadratic
+// docs/reliability.md T-P8 / P11: hostile text must cost linear time. Each of these inputs took seconds (quadratic
 // regular expressions) before the fix; the ceilings are ≥ 5× the measured times after it.
 const rss = (item: string) =>
   new TextEncoder().encode(

@@ -171,7 +171,7 @@ describe('mapRssParserItem (rss-parser output → ParsedItem)', () => {
 
   it('never stringifies a raw node: <toString>/<__proto__> children and odd values are not text', () => {
     const evil = node({ toString: ['x'], valueOf: ['y'], ...JSON.parse('{"__proto__": ["z"]}') });
-    expect(() => String(evil)).toThrow(); // the hazard (RELIABILITY.md P1)
+    expect(() => String(evil)).toThrow(); // the hazard (docs/reliability.md P1)
     const item = mapRssParserItem(
       { title: evil, link: evil, author: 42, guid: [evil], content: evil, categories: [evil, 'ok'] },
       ctx(),

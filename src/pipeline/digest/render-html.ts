@@ -1,6 +1,6 @@
 /**
  * HTML edition of the bulletin. Every feed string is escaped and rendered as text; links are http(s) only with
- * rel="noopener noreferrer"; a CSP meta forbids scripts, frames, plugins and base/form targets (RELIABILITY.md
+ * rel="noopener noreferrer"; a CSP meta forbids scripts, frames, plugins and base/form targets (docs/reliability.md
  * O1–O3, test T-O1).
  */
 import type { Digest } from './build.js';

@@ -1,5 +1,5 @@
 /**
- * Bytes → text. Order (RELIABILITY.md P6, Miniflux's rule): BOM → valid UTF-8 → the document's own label
+ * Bytes → text. Order (docs/reliability.md P6, Miniflux's rule): BOM → valid UTF-8 → the document's own label
  * (XML prolog or HTML `<meta charset>`, searched past the first 1024 bytes) → the HTTP header charset →
  * windows-1252 with a warning. A label whose decoding produces U+FFFD is treated as wrong and the next
  * source is tried, so a wrong declaration degrades to a warning rather than an error.

@@ -1,5 +1,5 @@
 /**
- * The parse stage: bytes (+ optional URL and Content-Type) → one parse document (CONTRACTS.md
+ * The parse stage: bytes (+ optional URL and Content-Type) → one parse document (docs/contracts.md
  * "Parse document"). Pure: no network, no clock, no environment. Every failure is a `GeoError` with code
  * NOT_A_FEED (the bytes are not a feed or listing page) or PARSE_ERROR (refused or unreadable input);
  * recoverable problems are warnings with stable codes.

@@ -1,6 +1,6 @@
 /**
  * RSS 0.9x / 2.0 and RSS 1.0 (RDF) through rss-parser 3.13.0 (`parseString` only, on the text the charset
- * stage decoded, never `parseURL`: RELIABILITY.md §0.4; options `defaultRSS: 2` so a missing `version`
+ * stage decoded, never `parseURL`: docs/reliability.md §0.4; options `defaultRSS: 2` so a missing `version`
  * is RSS 2.0, custom fields below), with the sax reader (rss.ts over xml.ts) covering what it gets wrong.
  *
  * Which reader runs (index.ts `readXml`):
@@ -42,7 +42,7 @@
  * used); text goes through the same cleaners and sanitiser as the sax reader's, so where both read the
  * same element they give the same value.
  *
- * Safety (RELIABILITY.md P1): xml2js nodes are null-prototype objects and a `<toString>` element becomes a
+ * Safety (docs/reliability.md P1): xml2js nodes are null-prototype objects and a `<toString>` element becomes a
  * property, so `String(node)` or a template literal on a node throws. Nothing here stringifies a node:
  * values are taken only when `typeof` says string (or an element's `_` text is a string).
  *

@@ -1,7 +1,7 @@
 /**
  * A small, safe XML tree over sax (strict mode, namespaces on, errors recovered as warnings).
  *
- * Safety (RELIABILITY.md P1–P5): element and attribute names are never used as object keys (children are
+ * Safety (docs/reliability.md P1–P5): element and attribute names are never used as object keys (children are
  * arrays, attributes a Map), so `<__proto__>`/`<toString>` are ordinary names; sax ≥ 1.6.1 leaves
  * `&toString;` literal; DOCTYPE entity declarations are refused before any expansion (billion laughs,
  * XXE) and external DTDs are never fetched; nesting deeper than `maxDepth` is flattened into text so that
