@@ -1,10 +1,18 @@
 /** Every bench `npm run bench` runs, in order; each returns one JSON-serialisable line with a `bench` name. */
 import { benchDedupeIndex } from './dedupe.js';
 import { benchFetch } from './fetch.js';
+import { benchPipeline } from './pipeline.js';
+import { benchScale } from './scale.js';
 import { benchStages } from './stages.js';
+import { benchStoryStore } from './story-store.js';
+import { benchStreamLatency } from './stream-latency.js';
 
 export const benches: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
   stages: () => benchStages(),
   'dedupe-index': () => benchDedupeIndex(),
   fetch: async () => ({ ...(await benchFetch()) }),
+  pipeline: () => benchPipeline(),
+  'stream-latency': () => benchStreamLatency(),
+  'story-store': () => benchStoryStore(),
+  scale: () => benchScale(),
 };

@@ -140,7 +140,9 @@ export async function redisCpuUs(redis: Redis): Promise<number> {
  * Commands executed so far: the sum of `calls` over INFO commandstats (commands a Lua script runs count too,
  * besides the EVAL/EVALSHA itself).
  */
-export async function redisCommands(redis: Redis): Promise<{ total: number; byCommand: Record<string, number> }> {
+export async function redisCommands(
+  redis: Redis,
+): Promise<{ total: number; byCommand: Record<string, number> }> {
   const stats = await info(redis, 'commandstats');
   const byCommand: Record<string, number> = {};
   let total = 0;

@@ -1,5 +1,5 @@
 /**
- * The `stages` bench (CONTRACTS.md): throughput of parse, language, classify and dedupe, each alone, in one
+ * The `stages` bench (docs/contracts.md): throughput of parse, language, classify and dedupe, each alone, in one
  * process. Parse runs the recorded real feeds until ≥ 100 000 items have been read. Language and classify
  * run over real item texts (fixture feeds, journal abstracts and the Chinese translations) cycled to 100 000
  * calls — both are stateless, so repetition does not flatter them. Dedupe runs over 100 000 synthetic items

@@ -78,6 +78,16 @@ export function intakeProgress(runtime: Runtime, out: NodeJS.WriteStream): () =>
   return () => clearInterval(timer);
 }
 
+/**
+ * After a long-running command closed everything it owns, a forced close may leave an in-flight fetch's socket
+ * behind (its job was handed back to the queue): exit within 2 s even then. The timer does not itself keep
+ * the process alive, so a clean close exits at once.
+ */
+export function exitSoon(code: number): number {
+  setTimeout(() => process.exit(code), 2_000).unref();
+  return code;
+}
+
 /** Resolves when SIGINT or SIGTERM arrives (once); a second signal exits at once. */
 export function untilSignal(log: Logger): Promise<string> {
   return new Promise((resolve) => {

@@ -3,7 +3,8 @@
  * clock and the previous counters are arguments; the fetch worker stores the result.
  *
  * - Success (new body or 304) resets the failure count and any backoff.
- * - A transient failure backs off exponentially from the poll interval, capped at {@link MAX_BACKOFF_MS}.
+ * - A transient failure backs off exponentially from the poll interval, capped at {@link MAX_BACKOFF_MS};
+ *   the queue's retries of the same slot are recorded but count once.
  * - A permanent failure (404, 410, not a feed, refused by policy) moves the source to a daily probe until
  *   it recovers. No source is ever dropped.
  */
@@ -28,7 +29,14 @@ export interface HealthCounters {
 export type FetchOutcome =
   | { kind: 'ok'; items: number; newestItemAt?: string | null }
   | { kind: 'not-modified' }
-  | { kind: 'error'; code: string; message: string; retry: RetryDecision };
+  | {
+      kind: 'error';
+      code: string;
+      message: string;
+      retry: RetryDecision;
+      /** A retry of a slot that already failed: recorded, but not counted again nor backed off further. */
+      retryOfSlot?: boolean;
+    };
 
 export const MAX_BACKOFF_MS = 24 * 3_600_000;
 export const PROBE_EVERY_MS = 24 * 3_600_000;
@@ -61,6 +69,13 @@ export function nextHealth(
         : prev.newestItemAt;
     return { ...h, lastItems: outcome.items, ...(newest ? { newestItemAt: newest } : {}) };
   }
+  const lastError = {
+    lastErrorAt: now,
+    lastErrorCode: outcome.code,
+    lastErrorMessage: outcome.message.slice(0, 500),
+  };
+  // One failure per scheduled slot: BullMQ's retries of the same slot say nothing new about the source.
+  if (outcome.retryOfSlot && prev.consecutiveFailures > 0) return { ...base, ...lastError };
   const failures = prev.consecutiveFailures + 1;
   const permanent = outcome.retry === 'permanent';
   const wait = permanent
@@ -69,9 +84,7 @@ export function nextHealth(
   return {
     ...base,
     consecutiveFailures: failures,
-    lastErrorAt: now,
-    lastErrorCode: outcome.code,
-    lastErrorMessage: outcome.message.slice(0, 500),
+    ...lastError,
     nextFetchAt: new Date(at.nowMs + wait).toISOString(),
     mode: permanent ? 'probe' : 'backoff',
   };

@@ -161,7 +161,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     opts.fetch ??
     createFetcherFromConfig(config.app.fetch, {
       allowPrivate: opts.allowPrivate ? [...opts.allowPrivate] : undefined,
-      limiter: createRedisHostLimiter({ ...hostLimitsOf(config.app.fetch), redis, prefix }),
+      // A worker killed mid-fetch holds its host slot until the lease ends: no longer than one fetch may take.
+      limiter: createRedisHostLimiter({
+        ...hostLimitsOf(config.app.fetch),
+        redis,
+        prefix,
+        leaseMs: config.app.fetch.totalTimeoutMs + 5_000,
+      }),
       log: log.child({ role: 'fetcher' }),
     }).fetch;
 
@@ -311,11 +317,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         // and another worker runs them again).
         await Promise.all(
           workers.map(async (w) => {
-            const graceful = w.close().then(() => true);
+            // pause() stops taking jobs and waits for the active ones; close() would return the same pending
+            // promise to a later close(true), so the forced close must not start from a graceful close.
+            const graceful = w.pause(false).then(() => true);
             const timer = new Promise<boolean>((r) =>
               setTimeout(() => r(false), timings.closeTimeoutMs).unref(),
             );
-            if (!(await Promise.race([graceful, timer]))) await w.close(true);
+            await w.close(!(await Promise.race([graceful, timer])));
           }),
         );
         await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));

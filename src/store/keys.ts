@@ -18,6 +18,10 @@ export function redisKeys(prefix: string) {
     storyTimes: () => k('rec', 'time'),
     /** Sorted set of a topic's candidate stories for editors, by digest time. */
     candidates: (topic: string) => k('cand', topic),
+    /** The story index as an ordered log of assigned batches (src/store/redis-story-log.ts). */
+    storyLog: () => k('story', 'log'),
+    /** The lease that makes replay → assign → append one step across processes. */
+    storyLock: () => k('story', 'lock'),
     /** Hash of one source's state: validators, health counters. */
     source: (sourceId: string) => k('source', sourceId),
     /** The last fetched body of a source (gzip) and its metadata. */

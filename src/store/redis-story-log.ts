@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { GeoError } from '../errors.js';
 import { createStoryIndex, type StoryIndex, type StoryIndexOptions } from '../pipeline/dedupe/index.js';
 import type { Item } from '../pipeline/types.js';
+import { redisKeys } from './keys.js';
 import type { StoryRequest, StoryStore } from './types.js';
 
 /**
@@ -58,8 +59,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { replayed(): number } {
   const { redis } = opts;
-  const lockKey = `${opts.prefix}:story:lock`;
-  const logKey = `${opts.prefix}:story:log`;
+  const keys = redisKeys(opts.prefix);
+  const lockKey = keys.storyLock();
+  const logKey = keys.storyLog();
   const keepMs = (opts.keepDays ?? 30) * 86_400_000;
   const leaseMs = opts.leaseMs ?? 5_000;
   const waitMs = opts.waitMs ?? 30_000;

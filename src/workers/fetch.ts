@@ -114,7 +114,17 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
         : new GeoError('INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
       await saveHealth(
         sourceId,
-        nextHealth(health, { kind: 'error', code: e.code, message: e.message, retry: e.retry }, at),
+        nextHealth(
+          health,
+          {
+            kind: 'error',
+            code: e.code,
+            message: e.message,
+            retry: e.retry,
+            retryOfSlot: job.attemptsMade > 0,
+          },
+          at,
+        ),
       );
       deps.metrics.fetches.inc({ source: sourceId, outcome: e.code });
       log.warn({ code: e.code, retry: e.retry, attempt: job.attemptsMade + 1 }, e.message);

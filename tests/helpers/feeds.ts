@@ -6,7 +6,7 @@
  * The truth about which stories exist comes from here — from the GUIDs and article ids generated — never from
  * the code under test.
  */
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
@@ -130,17 +130,17 @@ export function planFeeds(opts: { feeds: number; perFeed: number; shared: number
       const a = article(next++, rnd, place, nowMs);
       list.push({ ...a, guid: `${name}-own-${i}`, link: `https://${ARTICLE_HOST}/a/${a.article}` });
     }
-    sharedOf[f]!.forEach((a, i) =>
-      list.push({ ...a, guid: `${name}-first-${i}`, link: `https://${ARTICLE_HOST}/a/${a.article}` }),
-    );
+    sharedOf[f]!.forEach((a, i) => {
+      list.push({ ...a, guid: `${name}-first-${i}`, link: `https://${ARTICLE_HOST}/a/${a.article}` });
+    });
     const prev = sharedOf[(f + opts.feeds - 1) % opts.feeds]!;
-    prev.forEach((a, i) =>
+    prev.forEach((a, i) => {
       list.push({
         ...a,
         guid: `${name}-again-${i}`,
         link: `http://${ARTICLE_HOST}/a/${a.article}?utm_source=${name}&utm_medium=rss`,
-      }),
-    );
+      });
+    });
     for (const it of list) articles.add(it.article);
     items += list.length;
     overlapping += 2 * opts.shared;
@@ -175,7 +175,9 @@ export type Route =
   | { kind: 'feed'; body: string; delayMs?: number }
   | { kind: 'status'; status: number }
   | { kind: 'garbage' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Calls `onRequest` (e.g. to kill the worker that asked) and never answers. */
+  | { kind: 'hook'; onRequest: () => void };
 
 export interface FeedServer {
   origin: string;
@@ -214,6 +216,7 @@ export async function startFeedServer(): Promise<FeedServer> {
     inFlight++;
     res.once('close', () => inFlight--);
     if (r.kind === 'hang') return; // never answers; the fetcher's total timeout ends it
+    if (r.kind === 'hook') return void r.onRequest();
     const etag = `"${Buffer.from(r.body).length.toString(36)}-${hash(r.body)}"`;
     const answer = () => {
       if (req.headers['if-none-match'] === etag) {
@@ -284,9 +287,16 @@ export function sourceEntries(list: readonly TestSource[]) {
  * and tags.yaml, and a sources.yaml holding only `sources`.
  */
 export function writeConfigDir(sources: readonly TestSource[]): string {
-  const dir = mkdtempSync(join(os.tmpdir(), 'geointel-config-'));
+  const dir = tempDir('geointel-config-');
   for (const f of ['geointel.yaml', 'topics.yaml', 'tags.yaml'])
     cpSync(join(ROOT, 'config', f), join(dir, f));
   writeFileSync(join(dir, 'sources.yaml'), stringify({ sources: sourceEntries(sources) }));
+  return dir;
+}
+
+/** A temp folder removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

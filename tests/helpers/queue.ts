@@ -21,18 +21,19 @@ export async function waitFor<T>(
   check: () => Promise<T> | T,
   timeoutMs: number,
   everyMs = 50,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
+    if (Date.now() > until)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
     await sleep(everyMs);
   }
 }

@@ -74,10 +74,13 @@ describe('T-Q6 the production profile refuses an unsafe Redis', () => {
         expect(exit.code).toBe(2);
         expect(prod.logs.map((l) => JSON.stringify(l)).join('\n')).toContain(c.setting);
         const dev = spawnGeointel(['worker', '--role', 'fetch'], { ...env, GEOINTEL_PROFILE: 'development' });
-        const warn = await dev.waitForLog((l) => String(l.setting ?? '').includes(c.setting));
-        expect(warn.level).toBe('warn');
-        await dev.waitForLog((l) => l.msg === 'worker started');
-        dev.child.kill('SIGTERM');
+        try {
+          const warn = await dev.waitForLog((l) => String(l.setting ?? '').includes(c.setting));
+          expect(warn.level).toBe('warn');
+          await dev.waitForLog((l) => l.msg === 'worker started');
+        } finally {
+          dev.child.kill('SIGTERM');
+        }
         expect((await dev.exited).code).toBe(0);
       } finally {
         await bad.stop();

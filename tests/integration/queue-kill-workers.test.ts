@@ -225,11 +225,16 @@ describe('T-Q2 SIGTERM of a worker with a job in flight', () => {
         code: 0,
         signal: null,
       });
-      expect(stopMs, 'exit within the 1 s grace (+2 s to close connections)').toBeLessThan(3_000);
+      // 1 s grace, then at most 2 s for connections a handed-back fetch leaves open: about 3 s, far from the 8 s job.
+      expect(stopMs, 'exit after the grace, without waiting for the 8 s job').toBeLessThan(6_000);
       const next = await startWorker('fetch', env);
       procs.push(next);
       const job = (await rt.queues.fetch.getJob('q2-slower'))!;
-      await waitFor('the handed-back job to complete', async () => (await job.getState()) === 'completed', 20_000);
+      await waitFor(
+        'the handed-back job to complete',
+        async () => (await job.getState()) === 'completed',
+        20_000,
+      );
       const done = (await rt.queues.fetch.getJob('q2-slower'))!;
       expect(done.stalledCounter, 'handed back: it stalled once and ran again').toBe(1);
       expect(done.returnvalue).toMatchObject({ status: 200, items: items.length });

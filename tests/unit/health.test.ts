@@ -101,3 +101,16 @@ describe('digest day of a scheduled run', () => {
     expect(digestDateAt(Date.parse(t), 'Asia/Shanghai', 7)).toBe(d),
   );
 });
+
+describe('one failure per scheduled slot', () => {
+  it('a retry of a failed slot is recorded but neither counted again nor backed off further', () => {
+    const first = nextHealth(EMPTY, err('HTTP_500', 'backoff'), at(T0));
+    const retry = nextHealth(first, { ...err('TIMEOUT', 'backoff'), retryOfSlot: true }, at(T0 + 10_000));
+    expect(retry).toMatchObject({
+      consecutiveFailures: 1,
+      fetches: 2,
+      lastErrorCode: 'TIMEOUT',
+      nextFetchAt: first.nextFetchAt,
+    });
+  });
+});

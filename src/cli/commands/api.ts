@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, untilSignal } from '../serve.js';
+import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel api
 
@@ -29,6 +29,6 @@ export const command: Command = {
     log.info({ port: runtime.ops?.port }, 'api listening');
     await untilSignal(log);
     await runtime.close();
-    return 0;
+    return exitSoon(0);
   },
 };

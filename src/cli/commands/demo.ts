@@ -6,7 +6,7 @@ import { GeoError } from '../../errors.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime, type Runtime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, untilSignal } from '../serve.js';
+import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel demo [--for SECONDS] [--rotate-every SECONDS] [--poll-every SECONDS]
 
@@ -111,6 +111,6 @@ export const command: Command = {
       await server.close();
       await embedded?.stop();
     }
-    return 0;
+    return exitSoon(0);
   },
 };

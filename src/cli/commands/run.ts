@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/load.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, intakeProgress, untilSignal } from '../serve.js';
+import { chooseRedis, commandLogger, exitSoon, intakeProgress, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel run
 
@@ -49,6 +49,6 @@ export const command: Command = {
     } finally {
       await embedded?.stop();
     }
-    return 0;
+    return exitSoon(0);
   },
 };

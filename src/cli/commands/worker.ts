@@ -3,7 +3,7 @@ import { GeoError } from '../../errors.js';
 import { ROLES, type Role } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, untilSignal } from '../serve.js';
+import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel worker --role fetch|process|deliver|all [--metrics-port N]
 
@@ -52,6 +52,6 @@ export const command: Command = {
     log.info({ roles, metricsPort: runtime.ops?.port, pid: process.pid }, 'worker started');
     await untilSignal(log);
     await runtime.close();
-    return 0;
+    return exitSoon(0);
   },
 };
