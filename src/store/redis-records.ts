@@ -1,8 +1,8 @@
 /**
- * Records, topic streams and editors' candidates on Redis. One Lua script per record marks the item seen,
- * stores the story's record and emits it to `stream:all` and its topic streams — or, for a story already
- * stored, appends the item to the story's duplicates — in one atomic step, so a retried or duplicated job
- * emits nothing twice. Every key the script touches arrives through KEYS (replica- and ACL-friendly).
+ * Records, topic streams and editors' candidates on Redis. One Lua script call per batch; for each record it
+ * marks the item seen, stores the story's record and emits it to `stream:all` and its topic streams — or, for
+ * a story already stored, appends the item to the story's duplicates — in one atomic step, so a retried or
+ * duplicated job emits nothing twice. Every key the script touches arrives through KEYS (replica- and ACL-friendly).
  */
 import type { Redis } from 'ioredis';
 import type { DigestRecord, DuplicateRef } from '../pipeline/types.js';
@@ -10,32 +10,53 @@ import { redisKeys } from './keys.js';
 import type { PutOutcome, RecordStore, StreamEntry } from './types.js';
 
 /**
- * KEYS: itemSeen, storyRecord, storyDuplicates, storyTimes, stream:all, then (stream:<topic>, cand:<topic>)
- * per topic of a relevant record. ARGV: record JSON, storyId, digest time ms, ttl s, stream MAXLEN, relevant
- * 1|0, duplicate ref JSON, oldest digest time kept (ms).
- * Returns 0 unchanged, 1 duplicate, 2 stored (off-topic), 3 emitted.
+ * One call stores a batch of records, each in its own all-or-nothing step. KEYS: storyTimes, stream:all, then
+ * per record: itemSeen, storyRecord, storyDuplicates and (stream:<topic>, cand:<topic>) per streamed topic.
+ * ARGV: ttl s, stream MAXLEN, oldest digest time kept (ms), then per record: topic count, record JSON,
+ * storyId, digest time ms, relevant 1|0, duplicate ref JSON. Returns per record 0 unchanged (item stored
+ * before), 1 duplicate (appended to its story), 2 stored (off-topic: never streamed), 3 emitted.
  */
-export const PUT_RECORD_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local ttl = tonumber(ARGV[4])
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ttl)
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('RPUSH', KEYS[3], ARGV[7])
-  redis.call('LTRIM', KEYS[3], -500, -1)
-  redis.call('EXPIRE', KEYS[3], ttl)
-  return 1
+export const PUT_RECORDS_LUA = `
+local ttl = tonumber(ARGV[1])
+local horizon = '(' .. ARGV[3]
+local out = {}
+local k = 3
+local a = 4
+local n = 0
+while a <= #ARGV do
+  local topics = tonumber(ARGV[a])
+  local result = 3
+  if redis.call('EXISTS', KEYS[k]) == 1 then
+    result = 0
+  else
+    redis.call('SET', KEYS[k], ARGV[a + 2], 'EX', ttl)
+    if redis.call('EXISTS', KEYS[k + 1]) == 1 then
+      redis.call('RPUSH', KEYS[k + 2], ARGV[a + 5])
+      redis.call('LTRIM', KEYS[k + 2], -500, -1)
+      redis.call('EXPIRE', KEYS[k + 2], ttl)
+      result = 1
+    else
+      redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'EX', ttl)
+      redis.call('ZADD', KEYS[1], ARGV[a + 3], ARGV[a + 2])
+      if ARGV[a + 4] ~= '1' then
+        result = 2
+      else
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'record', ARGV[a + 1])
+        for j = k + 3, k + 1 + 2 * topics, 2 do
+          redis.call('XADD', KEYS[j], 'MAXLEN', '~', ARGV[2], '*', 'record', ARGV[a + 1])
+          redis.call('ZADD', KEYS[j + 1], ARGV[a + 3], ARGV[a + 2])
+          redis.call('ZREMRANGEBYSCORE', KEYS[j + 1], '-inf', horizon)
+        end
+      end
+    end
+  end
+  n = n + 1
+  out[n] = result
+  k = k + 3 + 2 * topics
+  a = a + 6
 end
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ttl)
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8])
-if ARGV[6] ~= '1' then return 2 end
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'record', ARGV[1])
-for i = 6, #KEYS, 2 do
-  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[5], '*', 'record', ARGV[1])
-  redis.call('ZADD', KEYS[i + 1], ARGV[3], ARGV[2])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i + 1], '-inf', '(' .. ARGV[8])
-end
-return 3
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', horizon)
+return out
 `;
 
 const OUTCOMES: PutOutcome[] = ['unchanged', 'duplicate', 'stored', 'emitted'];
@@ -62,16 +83,16 @@ export interface RedisRecordStoreOptions {
   now?: () => number;
 }
 
-type PutCommand = (numKeys: number, ...args: (string | number)[]) => Promise<number>;
+type PutCommand = (numKeys: number, ...args: (string | number)[]) => Promise<number[]>;
 
 export function createRedisRecordStore(opts: RedisRecordStoreOptions): RecordStore {
   const { redis } = opts;
   const keys = redisKeys(opts.prefix);
   const now = opts.now ?? Date.now;
   const ttl = Math.round(opts.recordDays * 86_400);
-  const name = 'geointelPutRecord';
-  redis.defineCommand(name, { lua: PUT_RECORD_LUA });
-  const commandOf = (target: object) => (target as Record<string, PutCommand>)[name]!.bind(target);
+  const name = 'geointelPutRecords';
+  redis.defineCommand(name, { lua: PUT_RECORDS_LUA });
+  const put = (redis as unknown as Record<string, PutCommand>)[name]!.bind(redis);
 
   async function withDuplicates(records: Array<DigestRecord | null>): Promise<Array<DigestRecord | null>> {
     const p = redis.pipeline();
@@ -96,38 +117,24 @@ export function createRedisRecordStore(opts: RedisRecordStoreOptions): RecordSto
   return {
     async put(records) {
       if (records.length === 0) return [];
-      const horizon = now() - opts.recordDays * 86_400_000;
-      const p = redis.pipeline();
-      const put = commandOf(p);
+      const keyList = [keys.storyTimes(), keys.stream('all')];
+      const args: Array<string | number> = [ttl, opts.streamMaxLen, now() - opts.recordDays * 86_400_000];
       for (const r of records) {
         const topics = streamTopics(r);
-        const k = [
-          keys.itemSeen(r.id),
-          keys.storyRecord(r.storyId),
-          keys.storyDuplicates(r.storyId),
-          keys.storyTimes(),
-          keys.stream('all'),
-          ...topics.flatMap((t) => [keys.stream(t), keys.candidates(t)]),
-        ];
+        keyList.push(keys.itemSeen(r.id), keys.storyRecord(r.storyId), keys.storyDuplicates(r.storyId));
+        for (const t of topics) keyList.push(keys.stream(t), keys.candidates(t));
         const dup: DuplicateRef = { id: r.id, sourceId: r.source.id, ...(r.url ? { url: r.url } : {}) };
-        put(
-          k.length,
-          ...k,
+        args.push(
+          topics.length,
           JSON.stringify(r),
           r.storyId,
           digestTime(r),
-          ttl,
-          opts.streamMaxLen,
           r.relevant ? 1 : 0,
           JSON.stringify(dup),
-          horizon,
         );
       }
-      const res = (await p.exec()) ?? [];
-      return res.map(([err, code]) => {
-        if (err) throw err;
-        return OUTCOMES[code as number]!;
-      });
+      const codes = await put(keyList.length, ...keyList, ...args);
+      return codes.map((c) => OUTCOMES[c]!);
     },
     async story(storyId) {
       return (await recordsOf([storyId]))[0] ?? null;

@@ -24,12 +24,15 @@ export interface ProcessWorkerDeps {
   log: Logger;
   /** Items classified between two yields to the event loop. @defaultValue 25 */
   chunk?: number;
+  /** Items whose stories are assigned and records stored together. @defaultValue 100 */
+  slice?: number;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function processProcessor(deps: ProcessWorkerDeps): Processor {
   const chunk = deps.chunk ?? 25;
+  const slice = deps.slice ?? 100;
   return async (job) => {
     const data = jobData(ProcessJob, job.data, 'process');
     const source = deps.source(data.sourceId);
@@ -38,19 +41,25 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
     const timer = deps.metrics.stageSeconds.startTimer({ stage: 'process' });
     try {
       const taxonomy = deps.taxonomy();
-      const classified: Classified[] = [];
-      for (let i = 0; i < data.items.length; i += chunk) {
-        for (const item of data.items.slice(i, i + chunk))
-          classified.push(classifyFor(item as Item, source, taxonomy));
-        await yieldToLoop();
-      }
-      const assignments = await deps.stories.assign(classified.map((c) => c.story));
-      const outcomes = await deps.records.put(recordsFor(classified, assignments, source, data.fetchedAt));
       const counts: Record<PutOutcome, number> = { emitted: 0, duplicate: 0, unchanged: 0, stored: 0 };
-      for (const o of outcomes) counts[o]++;
+      let hits = 0;
+      // Stories are assigned and records stored per slice, so a 1 000-item document streams its first records
+      // while the rest is classified (assignment does not depend on the slicing: tested).
+      for (let start = 0; start < data.items.length; start += slice) {
+        const classified: Classified[] = [];
+        for (let i = start; i < Math.min(start + slice, data.items.length); i += chunk) {
+          for (const item of data.items.slice(i, Math.min(i + chunk, start + slice)))
+            classified.push(classifyFor(item as Item, source, taxonomy));
+          await yieldToLoop();
+        }
+        const assignments = await deps.stories.assign(classified.map((c) => c.story));
+        for (const o of await deps.records.put(recordsFor(classified, assignments, source, data.fetchedAt)))
+          counts[o]++;
+        hits += assignments.filter((a) => a.duplicateOf !== null).length;
+      }
       for (const [outcome, n] of Object.entries(counts))
         if (n) deps.metrics.items.inc({ stage: 'process', outcome }, n);
-      deps.metrics.dedupeHits.inc(assignments.filter((a) => a.duplicateOf !== null).length);
+      deps.metrics.dedupeHits.inc(hits);
       deps.log.info(
         { jobId: job.id, source: data.sourceId, items: data.items.length, ...counts },
         'processed',
