@@ -18,6 +18,7 @@ const TABLE: Record<string, RetryDecision> = {
   // fetch
   SSRF_BLOCKED: 'permanent',
   UNSUPPORTED_SCHEME: 'permanent',
+  PORT_REFUSED: 'permanent',
   TOO_MANY_REDIRECTS: 'permanent',
   RESPONSE_TOO_LARGE: 'permanent',
   UNSUPPORTED_ENCODING: 'permanent',

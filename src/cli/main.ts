@@ -29,7 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/digest.js')).command,
   },
   sources: {
-    summary: 'list the source registry or check a source once',
+    summary: 'the source registry: list (with health), check, OPML import and export',
     load: async () => (await import('./commands/sources.js')).command,
   },
   run: {

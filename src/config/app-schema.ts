@@ -73,6 +73,8 @@ export const AppSchema = z
         maxItemsPerDocument: z.coerce.number().int().positive().default(1000),
         futureToleranceHours: z.coerce.number().positive().default(48),
         summaryMaxChars: z.coerce.number().int().positive().default(600),
+        /** A summary shorter than this is filled from the article page (`--articles`, the article jobs). */
+        summaryMinChars: z.coerce.number().int().positive().default(150),
       })
       .strict()
       .prefault({}),
@@ -121,6 +123,9 @@ export const AppSchema = z
         fetchConcurrency: z.coerce.number().int().positive().default(8),
         processConcurrency: z.coerce.number().int().positive().default(2),
         deliverConcurrency: z.coerce.number().int().positive().default(1),
+        articleConcurrency: z.coerce.number().int().positive().default(4),
+        /** How long a process job waits for its article pages; past it the records go without them. */
+        articleDeadlineMs: z.coerce.number().int().positive().default(120_000),
       })
       .strict()
       .prefault({}),

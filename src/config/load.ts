@@ -12,6 +12,8 @@ export interface ConfigIssue {
   /** Dotted field path, e.g. `sources[3].url`; empty for the whole file. */
   path: string;
   line?: number;
+  /** The environment variable the bad value came from (it overrides `file`'s field); no line then. */
+  env?: string;
   message: string;
 }
 
@@ -25,7 +27,9 @@ export class ConfigError extends Error {
 }
 
 export function formatIssue(i: ConfigIssue): string {
-  const where = `${i.file}${i.line ? `:${i.line}` : ''}`;
+  const where = i.env
+    ? `environment variable ${i.env} (overrides ${i.file})`
+    : `${i.file}${i.line ? `:${i.line}` : ''}`;
   return `${where}: ${i.path || '(file)'}: ${i.message}`;
 }
 
@@ -33,13 +37,16 @@ export interface Config {
   app: AppConfig;
   sources: readonly SourceEntry[];
   topics: TopicsFile;
-  /** config/tags.yaml (commodity and country lexicons); empty lexicons when the file is absent. */
+  /** config/tags.yaml (commodity and country lexicons); required: an absent file is a configuration error. */
   tags: TagsFile;
   dir: string;
 }
 
 export interface LoadOptions {
-  /** Folder holding geointel.yaml, sources.yaml and topics.yaml. Default: GEOINTEL_CONFIG_DIR or ./config. */
+  /**
+   * Folder holding geointel.yaml, sources.yaml, topics.yaml and tags.yaml. Default: GEOINTEL_CONFIG_DIR or
+   * ./config.
+   */
   dir?: string;
   /** Environment to read overrides from (default process.env; tests pass their own). */
   env?: Record<string, string | undefined>;
@@ -78,16 +85,47 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
-function applyEnv(raw: Record<string, unknown>, env: Record<string, string | undefined>): void {
+/** Applies the environment overrides to the raw app file; returns which variable set which field path. */
+function applyEnv(
+  raw: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Array<{ name: string; path: string[]; value: string }> {
+  const applied: Array<{ name: string; path: string[]; value: string }> = [];
   for (const { name, path } of envVariables()) {
     const value = env[name];
     if (value === undefined || value === '') continue;
+    applied.push({ name, path, value });
     let node = raw;
     for (const key of path.slice(0, -1)) {
       if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }
     node[path[path.length - 1]!] = value;
+  }
+  return applied;
+}
+
+/** Variables whose values are not repeated in messages (credentials may hide in them). */
+const SECRET_VARIABLE = /PASS|SECRET|TOKEN|KEY|URL|USER/i;
+
+/**
+ * Blames the issues of fields an environment variable set on that variable, not on a line of the file it
+ * overrides (the file may not even mention the field).
+ */
+function blameEnv(
+  issues: ConfigIssue[],
+  from: number,
+  applied: ReadonlyArray<{ name: string; path: string[]; value: string }>,
+): void {
+  for (const issue of issues.slice(from)) {
+    const v = applied.find(
+      (a) => issue.path === a.path.join('.') || issue.path.startsWith(`${a.path.join('.')}[`),
+    );
+    if (!v) continue;
+    issue.env = v.name;
+    delete issue.line;
+    if (!SECRET_VARIABLE.test(v.name) && v.value.length <= 40)
+      issue.message = `${issue.message} (${v.name}=${JSON.stringify(v.value)})`;
   }
 }
 
@@ -96,13 +134,28 @@ interface YamlFile {
   lineOf(path: PropertyKey[]): number | undefined;
 }
 
-function readYaml(file: string, issues: ConfigIssue[], optional = false): YamlFile | undefined {
+/**
+ * Reads one YAML file. `optional` files may be absent; a required one that is absent is an issue whose
+ * message says what the file holds (`missing`).
+ */
+function readYaml(
+  file: string,
+  issues: ConfigIssue[],
+  opts: { optional?: boolean; missing?: string } = {},
+): YamlFile | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    issues.push({ file, path: '', message: `cannot read: ${(err as Error).message}` });
+    const absent = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (opts.optional && absent) return undefined;
+    issues.push({
+      file,
+      path: '',
+      message: absent
+        ? `file not found${opts.missing ? `: ${opts.missing}` : ''}`
+        : `cannot read: ${(err as Error).message}`,
+    });
     return undefined;
   }
   const lineCounter = new LineCounter();
@@ -167,8 +220,9 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The one configuration door: reads the three YAML files, applies environment overrides, validates all of
- * them and returns a deep-frozen object. Throws ConfigError listing every problem in every file.
+ * The one configuration door: reads the four YAML files (geointel.yaml may be absent), applies environment
+ * overrides, validates all of them and returns a deep-frozen object. Throws ConfigError listing every problem
+ * in every file; a bad value from a GEOINTEL_* variable is blamed on the variable.
  */
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
@@ -176,31 +230,38 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const issues: ConfigIssue[] = [];
 
   const appFile = join(dir, 'geointel.yaml');
-  const appYaml = readYaml(appFile, issues, true);
+  // Optional by design: every field has a default, and GEOINTEL_* variables can set all of them.
+  const appYaml = readYaml(appFile, issues, { optional: true });
   const appRaw = structuredClone((appYaml?.data ?? {}) as Record<string, unknown>);
   if (typeof appRaw !== 'object' || Array.isArray(appRaw)) {
     issues.push({ file: appFile, path: '', message: 'must be a mapping' });
   }
-  applyEnv(appRaw, env);
+  const applied = applyEnv(appRaw, env);
+  const appIssuesFrom = issues.length;
   const app = validate(AppSchema, appRaw, appFile, appYaml, issues);
+  blameEnv(issues, appIssuesFrom, applied);
 
   const sourcesFile = join(dir, 'sources.yaml');
-  const sourcesYaml = readYaml(sourcesFile, issues);
+  const sourcesYaml = readYaml(sourcesFile, issues, { missing: 'the source registry' });
   const sources = sourcesYaml
     ? validate(SourcesFileSchema, sourcesYaml.data, sourcesFile, sourcesYaml, issues)
     : undefined;
 
   const topicsFile = join(dir, 'topics.yaml');
-  const topicsYaml = readYaml(topicsFile, issues);
+  const topicsYaml = readYaml(topicsFile, issues, {
+    missing: 'the taxonomy, lexicons and relevance gate of the classifier',
+  });
   const topics = topicsYaml
     ? validate(TopicsFileSchema, topicsYaml.data, topicsFile, topicsYaml, issues)
     : undefined;
 
   const tagsFile = join(dir, 'tags.yaml');
-  const tagsYaml = readYaml(tagsFile, issues, true);
-  const tags = tagsYaml
-    ? validate(TagsFileSchema, tagsYaml.data, tagsFile, tagsYaml, issues)
-    : { commodities: {}, countries: {}, blockers: {} };
+  // Required: without it every record would silently lose its commodity and country tags.
+  const tagsYaml = readYaml(tagsFile, issues, {
+    missing:
+      'the commodity and country lexicons; without them no item is tagged. Restore it, or write "commodities: {}" and "countries: {}" into it to turn tagging off',
+  });
+  const tags = tagsYaml ? validate(TagsFileSchema, tagsYaml.data, tagsFile, tagsYaml, issues) : undefined;
 
   if (issues.length > 0 || !app || !sources || !topics || !tags) throw new ConfigError(issues);
   return deepFreeze({ app, sources: sources.sources, topics, tags, dir });

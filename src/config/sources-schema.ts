@@ -1,9 +1,34 @@
 import { z } from 'zod';
 
-const Duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30m, 6h or 1d')
-  .describe('poll interval');
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const duration = (what: string) =>
+  z.string().regex(DURATION, 'a duration such as 30m, 6h or 1d').describe(what);
+const Duration = duration('poll interval');
+
+/** `30m`, `6h`, `1d`, `45s`, `500ms` → milliseconds (the registry's duration format). */
+export function registryDurationMs(d: string): number {
+  const m = DURATION.exec(d);
+  if (!m) throw new RangeError(`not a duration: ${d}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
+  return Number(m[1]) * unit;
+}
+
+/**
+ * Expected cadence: at least `atLeast` new items in every window of `per` (`{ atLeast: 1, per: 7d }` = "one
+ * item a week or more"). Fewer means the source has gone silent or its rule stopped matching: the health
+ * flags compare a source's newest item against it. `per` is never shorter than the entry's `pollEvery`.
+ */
+export const ExpectSchema = z
+  .object({
+    atLeast: z.number().int().min(1),
+    per: duration('cadence window'),
+  })
+  .strict();
+
+/** Whether the entry's test fixture (tests/fixtures/feeds) is a real capture or written by hand (`*.synthetic.*`). */
+export const FixtureKind = z.enum(['real', 'synthetic']);
 
 /** How to read an HTML listing page that has no feed (cheerio; selectors are data, never built from feed text). */
 export const HtmlRuleSchema = z
@@ -45,10 +70,39 @@ export const SourceSchema = z
     hosts: z.array(z.string()).default([]),
     /** How sure we are of the URL (SOURCES.md legend A–D). */
     confidence: z.enum(['A', 'B', 'C', 'D']).optional(),
+    /** Expected cadence ({@link ExpectSchema}); without one, {@link defaultExpect} of the entry's kind. */
+    expect: ExpectSchema.optional(),
+    /** Kind of the entry's test fixture: `real` capture or `synthetic` page/feed in the documented markup. */
+    fixture: FixtureKind.optional(),
     topicHints: z.array(z.string()).default([]),
     html: HtmlRuleSchema.optional(),
+    /**
+     * Article pages of this source's items (the article stage, src/pipeline/article): `enabled: false` never
+     * fetches them; `selector` names the element holding the article text when the page's own markup is not
+     * enough. Default: fetched when an item has no usable summary, text found by the generic extractor.
+     */
+    article: z
+      .object({
+        enabled: z.boolean().optional(),
+        selector: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/**
+ * The shipped registry (config/sources.yaml) is complete: every entry names its Chinese name, confidence,
+ * expected cadence, fixture kind and poll interval explicitly (tests/unit/registry-fixtures.test.ts holds it
+ * to this on the raw YAML). Registries written for tests, benches or `GEOINTEL_CONFIG_DIR` may leave them out.
+ */
+export const CompleteSourceSchema = SourceSchema.extend({
+  nameZh: z.string().min(1),
+  confidence: z.enum(['A', 'B', 'C', 'D']),
+  pollEvery: Duration,
+  expect: ExpectSchema,
+  fixture: FixtureKind,
+}).strict();
 
 export const SourcesFileSchema = z
   .object({
@@ -73,6 +127,20 @@ export const SourcesFileSchema = z
           message: `no source "${s.languageTwin}" in this file`,
         });
       }
+      // Refinements run on entries with other problems too: compare only well-formed durations.
+      const valid = (d: unknown): d is string => typeof d === 'string' && DURATION.test(d);
+      if (
+        s.expect &&
+        valid(s.expect.per) &&
+        valid(s.pollEvery) &&
+        registryDurationMs(s.expect.per) < registryDurationMs(s.pollEvery)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'expect', 'per'],
+          message: `window ${s.expect.per} is shorter than pollEvery ${s.pollEvery}: it must hold at least one poll`,
+        });
+      }
       if (s.kind === 'html' && !s.html) {
         ctx.addIssue({
           code: 'custom',
@@ -85,3 +153,21 @@ export const SourcesFileSchema = z
 
 export type SourceEntry = z.infer<typeof SourceSchema>;
 export type SourcesFile = z.infer<typeof SourcesFileSchema>;
+export type Expect = z.infer<typeof ExpectSchema>;
+
+/**
+ * The cadence an entry without `expect` is held to, from the kind of source: event feeds (earthquakes,
+ * alerts) and relays (many items a day) a week; feeds of agencies and journals two weeks; HTML listings
+ * (newsrooms that post a few items a month) thirty days.
+ */
+export function defaultExpect(source: Pick<SourceEntry, 'kind' | 'events' | 'relay'>): Expect {
+  if (source.events) return { atLeast: 1, per: '7d' };
+  if (source.relay) return { atLeast: 5, per: '7d' };
+  if (source.kind === 'html') return { atLeast: 1, per: '30d' };
+  return { atLeast: 1, per: '14d' };
+}
+
+/** The entry's expected cadence: its own `expect`, else {@link defaultExpect}. */
+export function expectOf(source: Pick<SourceEntry, 'kind' | 'events' | 'relay' | 'expect'>): Expect {
+  return source.expect ?? defaultExpect(source);
+}

@@ -21,7 +21,8 @@ const BAD_PORTS = new Set([
  * 2. scheme other than http/https → `UNSUPPORTED_SCHEME`;
  * 3. host is an IP literal (any spelling WHATWG URL normalises: `2130706433`, `0177.0.0.1`, `0x7f.1`,
  *    `[::ffff:127.0.0.1]`) or `localhost` / `*.localhost`, and the policy refuses it → `SSRF_BLOCKED`;
- * 4. credentials in the URL, or a WHATWG bad port → `UNSUPPORTED_SCHEME`.
+ * 4. credentials in the URL → `UNSUPPORTED_SCHEME`;
+ * 5. a WHATWG bad port (`:1`, `:22`, `:25`…) → `PORT_REFUSED`, whatever `--allow-private` allows.
  * The fragment is dropped. Host names are checked later, on the resolved address.
  */
 export function checkUrl(input: string, policy: AddressPolicy, base?: URL): URL {
@@ -48,9 +49,11 @@ export function checkUrl(input: string, policy: AddressPolicy, base?: URL): URL 
     });
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (BAD_PORTS.has(port))
-    throw new GeoError('UNSUPPORTED_SCHEME', `port ${port} is not fetched (WHATWG bad port)`, {
-      details: { host: url.host },
-    });
+    throw new GeoError(
+      'PORT_REFUSED',
+      `port ${port} is refused: the fetcher never connects to the ports browsers block (mail, shell, DNS, IRC…; WHATWG "bad port" list), whatever --allow-private allows`,
+      { details: { host: url.host, port } },
+    );
   url.hash = '';
   return url;
 }

@@ -31,5 +31,5 @@ export interface PortFetchNotModified {
 /** A conditional fetch; every failure is thrown (as `GeoError`). */
 export type FetchFn = (
   url: string,
-  opts?: { etag?: string; lastModified?: string },
+  opts?: { etag?: string; lastModified?: string; signal?: AbortSignal },
 ) => Promise<PortFetchOk | PortFetchNotModified>;

@@ -7,6 +7,8 @@
  *   the queue's retries of the same slot are recorded but count once.
  * - A permanent failure (404, 410, not a feed, refused by policy) moves the source to a daily probe until
  *   it recovers. No source is ever dropped.
+ * - A successful fetch also records what the health flags (health-flags.ts) read: whether every item of a new
+ *   body was dated the fetch day, and how many fetches in a row were permanently redirected to the same URL.
  */
 import type { RetryDecision } from '../errors.js';
 
@@ -24,11 +26,33 @@ export interface HealthCounters {
   mode?: 'backoff' | 'probe';
   fetches: number;
   notModified: number;
+  /**
+   * The last new body's items were all dated the day of the fetch (a scraper reading the wrong element);
+   * absent when the worker did not compute it. See `datesAllFetchDay` in health-flags.ts.
+   */
+  lastDatesAllFetchDay?: boolean;
+  /** Where the last fetches were permanently redirected (every hop 301/308); absent when not redirected. */
+  permanentRedirect?: string;
+  /** Consecutive successful fetches redirected permanently to {@link permanentRedirect}. */
+  permanentRedirectCount?: number;
 }
 
+/**
+ * What a successful fetch saw of a permanent redirect: a URL (every hop was 301/308), `null` (no permanent
+ * redirect) or `undefined` (not observed: the moved counters stay as they were).
+ */
+export type RedirectSeen = string | null | undefined;
+
 export type FetchOutcome =
-  | { kind: 'ok'; items: number; newestItemAt?: string | null }
-  | { kind: 'not-modified' }
+  | {
+      kind: 'ok';
+      items: number;
+      newestItemAt?: string | null;
+      /** Every item dated the fetch day (`datesAllFetchDay` of health-flags.ts); absent: not computed. */
+      datesAllFetchDay?: boolean;
+      permanentRedirect?: RedirectSeen;
+    }
+  | { kind: 'not-modified'; permanentRedirect?: RedirectSeen }
   | {
       kind: 'error';
       code: string;
@@ -62,11 +86,15 @@ export function nextHealth(
     const h: HealthCounters = { ...base, lastSuccessAt: now, consecutiveFailures: 0 };
     delete h.nextFetchAt;
     delete h.mode;
+    countRedirect(h, prev, outcome.permanentRedirect);
     if (outcome.kind === 'not-modified') return { ...h, notModified: prev.notModified + 1 };
     const newest =
       outcome.newestItemAt && (!prev.newestItemAt || outcome.newestItemAt > prev.newestItemAt)
         ? outcome.newestItemAt
         : prev.newestItemAt;
+    // A new body: the previous body's date verdict no longer applies.
+    if (outcome.datesAllFetchDay === undefined) delete h.lastDatesAllFetchDay;
+    else h.lastDatesAllFetchDay = outcome.datesAllFetchDay;
     return { ...h, lastItems: outcome.items, ...(newest ? { newestItemAt: newest } : {}) };
   }
   const lastError = {
@@ -88,6 +116,18 @@ export function nextHealth(
     nextFetchAt: new Date(at.nowMs + wait).toISOString(),
     mode: permanent ? 'probe' : 'backoff',
   };
+}
+
+/** Updates the moved counters of `h` in place: same target → one more, another → 1, none → cleared. */
+function countRedirect(h: HealthCounters, prev: HealthCounters, seen: RedirectSeen): void {
+  if (seen === undefined) return;
+  if (seen === null) {
+    delete h.permanentRedirect;
+    delete h.permanentRedirectCount;
+    return;
+  }
+  h.permanentRedirectCount = prev.permanentRedirect === seen ? (prev.permanentRedirectCount ?? 0) + 1 : 1;
+  h.permanentRedirect = seen;
 }
 
 /** Whether a scheduled fetch should run now, or wait for the backoff or probe time the counters name. */

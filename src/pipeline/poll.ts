@@ -17,7 +17,7 @@ export interface PollRequest extends Validators {
 }
 
 export type PollResult =
-  | { status: 'not-modified'; finalUrl: string; validators: Validators }
+  | { status: 'not-modified'; finalUrl: string; validators: Validators; permanentRedirect?: string }
   | {
       status: 'ok';
       finalUrl: string;
@@ -52,7 +52,13 @@ export async function pollDocument(
     etag: res.etag ?? req.etag,
     lastModified: res.lastModified ?? req.lastModified,
   };
-  if (res.status === 304) return { status: 'not-modified', finalUrl: res.finalUrl, validators };
+  if (res.status === 304)
+    return {
+      status: 'not-modified',
+      finalUrl: res.finalUrl,
+      validators,
+      permanentRedirect: res.permanentRedirect,
+    };
   const t1 = clock();
   const contentType = contentTypeOf(res);
   const doc = await deps.parse(res.body, {

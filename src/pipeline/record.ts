@@ -4,6 +4,7 @@
  */
 import type { SourceEntry } from '../config/sources-schema.js';
 import { isValidTimeZone, zonedParts } from './digest/zoned.js';
+import { isDerivedSource } from './source-match.js';
 import type { Classification, DigestRecord, DuplicateRef, Item, StoryAssignment } from './types.js';
 
 /** Registry facts a citation needs. */
@@ -43,9 +44,48 @@ export interface RecordInput {
   duplicates?: DuplicateRef[];
 }
 
+/**
+ * A journal's name from a feed title: without the aggregator prefix (`AAAS:`, `ScienceDirect Publication:`,
+ * `Wiley:`) and the feed suffix (`: Table of Contents`, `: Most Recent Articles`, `RSS`).
+ */
+export function publisherName(raw: string): string {
+  const name = raw
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(
+      /^(ScienceDirect Publication|AAAS|Wiley|SAGE Publications|Springer|Taylor & Francis|Cambridge Core)\s*:\s*/i,
+      '',
+    )
+    .replace(
+      /\s*[:|–—-]\s*(Table of Contents|Most Recent Articles|Latest (Articles|Issue|Results)|Current Issue|Early View|Advance Articles|Just Accepted|RSS( feed)?)$/i,
+      '',
+    )
+    .replace(/\s+RSS( feed)?$/i, '')
+    .trim();
+  return name || raw.trim();
+}
+
+/**
+ * The source a record cites: the registry entry, or — for a source made up because no entry claims the
+ * document — the publisher the item names (a journal in an aggregator's export), never a file path.
+ */
+function citedSource(item: Item, source: RecordInput['source']): RecordInput['source'] {
+  const publisher = (item as Item & { publisher?: string }).publisher;
+  if (!publisher || !isDerivedSource(source)) return source;
+  const name = publisherName(publisher);
+  const id =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || source.id;
+  return { id, name, shortName: name, timeZone: source.timeZone };
+}
+
 /** Builds the digest record of one item. */
 export function buildRecord(input: RecordInput): DigestRecord {
-  const { item, classification: c, story, source, fetchedAt } = input;
+  const { item, classification: c, story, fetchedAt } = input;
+  const source = citedSource(item, input.source);
   const published = item.publishedAt && !Number.isNaN(Date.parse(item.publishedAt)) ? item.publishedAt : null;
   const record: DigestRecord = {
     schema: 'geointel.record/1',

@@ -40,20 +40,45 @@ export function matchSource(
   return undefined;
 }
 
-/** A registry entry made up for a document no entry claims: id and name from its host. */
-export function deriveSource(link: string | null | undefined, fallbackName: string): SourceEntry {
+/** Sources {@link deriveSource} made up: their records cite each item's own publisher where it names one. */
+const DERIVED = new WeakSet<object>();
+
+/** True for an entry {@link deriveSource} made up (no registry entry claims its document). */
+export function isDerivedSource(source: object): boolean {
+  return DERIVED.has(source);
+}
+
+/** A file name or path, or a URL: never a publisher's name. */
+function looksLikePath(s: string): boolean {
+  return (
+    /^(\.{0,2}[\\/]|~|[a-z]:[\\/]|[a-z][a-z0-9+.-]*:\/\/|file:)/i.test(s) ||
+    /\.(xml|rss|atom|rdf|json|jsonl|geojson|html?|txt|md)$/i.test(s) ||
+    (/[\\/]/.test(s) && !/\s/.test(s))
+  );
+}
+
+/**
+ * A registry entry made up for a document no entry claims. Its name is the feed's title (`title`, when it is
+ * not a file path or URL, as callers pass the input argument when the feed has no title), else the host of
+ * `link`, else "unknown source" — never a path. Records of its items cite the item's own publisher where the
+ * item names one (record.ts).
+ */
+export function deriveSource(link: string | null | undefined, title: string): SourceEntry {
   const host = hostOf(link);
+  const feedTitle =
+    title && !looksLikePath(title.trim()) ? title.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+  const name = feedTitle || host || 'unknown source';
   const id =
-    (host ?? fallbackName)
+    (host ?? feedTitle)
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 60) || 'unknown';
-  return {
+  const source: SourceEntry = {
     id,
-    name: host ?? fallbackName,
-    shortName: host ?? fallbackName,
-    url: link && hostOf(link) ? link : `https://${id}.invalid/`,
+    name,
+    shortName: name,
+    url: link && host ? link : `https://${id}.invalid/`,
     kind: 'auto',
     timeZone: 'UTC',
     pollEvery: '1h',
@@ -63,6 +88,8 @@ export function deriveSource(link: string | null | undefined, fallbackName: stri
     hosts: [],
     topicHints: [],
   };
+  DERIVED.add(source);
+  return source;
 }
 
 /**

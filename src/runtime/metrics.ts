@@ -1,5 +1,7 @@
 /** Prometheus metrics of one process (prom-client, its own registry so tests can run several). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HealthCounters } from '../pipeline/health.js';
+import { flagValues, type HealthFlag } from '../pipeline/health-flags.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -42,7 +44,29 @@ export function createMetrics() {
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+    sourceFlag: new Gauge({
+      name: 'geointel_source_flag',
+      help: 'Health flags per source, 1 when raised (silent, empty-listing, dates-all-fetch-day, moved)',
+      labelNames: ['source', 'flag'] as const,
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Publishes a source's saved health: the consecutive-failures gauge and one `geointel_source_flag` series per
+ * flag (0 or 1, so a cleared flag drops back to 0). Call it wherever health is saved.
+ * @example setHealthMetrics(metrics, source.id, health, healthFlags(source, health, now()))
+ */
+export function setHealthMetrics(
+  metrics: Pick<Metrics, 'sourceFailures' | 'sourceFlag'>,
+  sourceId: string,
+  health: HealthCounters,
+  flags: readonly HealthFlag[],
+): void {
+  metrics.sourceFailures.set({ source: sourceId }, health.consecutiveFailures);
+  for (const [flag, value] of Object.entries(flagValues(flags)))
+    metrics.sourceFlag.set({ source: sourceId, flag }, value);
+}

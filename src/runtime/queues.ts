@@ -7,14 +7,28 @@ import { createHash } from 'node:crypto';
 import { type JobsOptions, UnrecoverableError } from 'bullmq';
 import { isGeoError } from '../errors.js';
 
-export const QUEUES = { fetch: 'fetch', process: 'process', deliver: 'deliver' } as const;
-export type Role = keyof typeof QUEUES;
+export const QUEUES = { fetch: 'fetch', process: 'process', deliver: 'deliver', article: 'article' } as const;
+export type QueueName = keyof typeof QUEUES;
+/** Worker roles; the fetch role also reads article pages (both are network-bound). */
+export type Role = 'fetch' | 'process' | 'deliver';
 export const ROLES: readonly Role[] = ['fetch', 'process', 'deliver'];
+export const QUEUES_OF_ROLE: Record<Role, readonly QueueName[]> = {
+  fetch: ['fetch', 'article'],
+  process: ['process'],
+  deliver: ['deliver'],
+};
 
 /** The custom backoff type every job uses; the workers' `backoffStrategy` implements it. */
 export const BACKOFF_TYPE = 'geointel';
 
-export const JOB_OPTIONS: Record<Role, JobsOptions> = {
+export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  // One try, never failing (the worker answers null instead), so its parent process job always runs.
+  article: {
+    attempts: 1,
+    removeOnComplete: { age: 86_400, count: 5_000 },
+    removeOnFail: { age: 7 * 86_400, count: 5_000 },
+    ignoreDependencyOnFailure: true,
+  },
   fetch: {
     attempts: 4,
     backoff: { type: BACKOFF_TYPE },

@@ -3,7 +3,7 @@
  * clients, the stores, the queues, the workers of the roles asked for, the leader campaign and the ops
  * server. `geointel run`, `worker`, `demo` and the integration tests all start the system through here.
  */
-import { type Job, Queue, Worker, type WorkerOptions } from 'bullmq';
+import { FlowProducer, type Job, Queue, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load.js';
 import type { SourceEntry } from '../config/sources-schema.js';
@@ -18,13 +18,22 @@ import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
 import { createRedisStoryLog } from '../store/redis-story-log.js';
 import type { DigestStore, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
+import { articleProcessor } from '../workers/article.js';
 import { deliverProcessor } from '../workers/deliver.js';
 import { fetchProcessor } from '../workers/fetch.js';
 import { processProcessor } from '../workers/process.js';
 import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
-import { JOB_OPTIONS, QUEUES, ROLES, type Role, retryDelay } from './queues.js';
+import {
+  idPart,
+  JOB_OPTIONS,
+  QUEUES,
+  QUEUES_OF_ROLE,
+  type QueueName,
+  type Role,
+  retryDelay,
+} from './queues.js';
 import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
 import { reconcileSchedulers, wantedDigestScheduler, wantedFetchSchedulers } from './schedules.js';
 import { storyOptionsOf } from './story-options.js';
@@ -39,7 +48,9 @@ export interface RuntimeTimings {
   leaseMs: number;
   /** How long `close()` waits for in-flight jobs before handing them back. */
   closeTimeoutMs: number;
-  concurrency: Record<Role, number>;
+  concurrency: Record<QueueName, number>;
+  /** How long a process job waits for its article pages. */
+  articleDeadlineMs: number;
 }
 
 /** Timings from config `queue` (GEOINTEL_QUEUE_* variables). */
@@ -50,7 +61,13 @@ export function timingsOf(q: Config['app']['queue']): RuntimeTimings {
     drainDelay: q.drainDelaySeconds,
     leaseMs: q.leaderLeaseMs,
     closeTimeoutMs: q.closeTimeoutMs,
-    concurrency: { fetch: q.fetchConcurrency, process: q.processConcurrency, deliver: q.deliverConcurrency },
+    concurrency: {
+      fetch: q.fetchConcurrency,
+      process: q.processConcurrency,
+      deliver: q.deliverConcurrency,
+      article: q.articleConcurrency,
+    },
+    articleDeadlineMs: q.articleDeadlineMs,
   };
 }
 
@@ -66,7 +83,9 @@ export interface RuntimeOptions {
   fetch?: FetchFn;
   /** CIDRs added to fetch.allowPrivate for this process. */
   allowPrivate?: readonly string[];
-  timings?: Partial<Omit<RuntimeTimings, 'concurrency'>> & { concurrency?: Partial<Record<Role, number>> };
+  timings?: Partial<Omit<RuntimeTimings, 'concurrency'>> & {
+    concurrency?: Partial<Record<QueueName, number>>;
+  };
   /** Port of /healthz, /readyz, /metrics; null: none. @defaultValue config http.metricsPort */
   metricsPort?: number | null;
   now?: () => number;
@@ -87,7 +106,7 @@ export interface Runtime {
   redis: Redis;
   keys: ReturnType<typeof redisKeys>;
   stores: Stores;
-  queues: Record<Role, Queue>;
+  queues: Record<QueueName, Queue>;
   workers: Worker[];
   metrics: Metrics;
   leadership?: Leadership;
@@ -153,7 +172,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     fetch: new Queue(QUEUES.fetch, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.fetch }),
     process: new Queue(QUEUES.process, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.process }),
     deliver: new Queue(QUEUES.deliver, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.deliver }),
-  } satisfies Record<Role, Queue>;
+    article: new Queue(QUEUES.article, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.article }),
+  } satisfies Record<QueueName, Queue>;
+  const flows = new FlowProducer({ connection: redis, prefix });
+  flows.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
   for (const q of Object.values(queues))
     q.on('error', (err) => log.warn({ err: err.message, queue: q.name }, 'queue error'));
 
@@ -177,9 +199,27 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         source: (id) => byId.get(id),
         state: stores.sources,
         fetch,
-        enqueueProcess: async (data, jobId) => {
-          await queues.process.add('process', data, { jobId });
+        enqueueProcess: async (data, jobId, articles) => {
+          if (articles.length === 0) {
+            await queues.process.add('process', data, { jobId });
+            return;
+          }
+          // The process job waits for its article children (each answers by the deadline, never fails).
+          const deadline = new Date(now() + timings.articleDeadlineMs).toISOString();
+          await flows.add({
+            name: 'process',
+            queueName: QUEUES.process,
+            data,
+            opts: { ...JOB_OPTIONS.process, jobId },
+            children: articles.map((a) => ({
+              name: 'article',
+              queueName: QUEUES.article,
+              data: { sourceId: data.sourceId, itemId: a.itemId, url: a.url, deadline },
+              opts: { ...JOB_OPTIONS.article, jobId: `article-${idPart(jobId, a.itemId)}` },
+            })),
+          });
         },
+        storedItems: (ids) => stores.records.seen(ids),
         ingest: config.app.ingest,
         metrics,
         log: log.child({ role: 'fetch' }),
@@ -193,6 +233,16 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         records: stores.records,
         metrics,
         log: log.child({ role: 'process' }),
+        futureToleranceHours: config.app.ingest.futureToleranceHours,
+      }),
+    article: () =>
+      articleProcessor({
+        source: (id) => byId.get(id),
+        fetch,
+        ingest: config.app.ingest,
+        metrics,
+        log: log.child({ role: 'article' }),
+        now,
       }),
     deliver: () =>
       deliverProcessor({
@@ -207,7 +257,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
 
   const workers: Worker[] = [];
-  for (const role of opts.roles) {
+  for (const queueName of new Set(opts.roles.flatMap((r) => QUEUES_OF_ROLE[r]))) {
+    const role = queueName;
     const wopts: WorkerOptions = {
       connection: redisOptions(opts.redis, 'worker') as WorkerOptions['connection'],
       prefix,
@@ -327,6 +378,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
           }),
         );
         await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));
+        await flows.close().catch(() => undefined);
         await ops?.close();
         await redis.quit().catch(() => redis.disconnect());
       })();
@@ -349,9 +401,16 @@ function urlConnection(url: string): Record<string, unknown> {
   };
 }
 
-async function sampleQueues(queues: Record<Role, Queue>, metrics: Metrics): Promise<void> {
-  for (const role of ROLES) {
-    const counts = await queues[role].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: role, state }, n);
+async function sampleQueues(queues: Record<QueueName, Queue>, metrics: Metrics): Promise<void> {
+  for (const [name, queue] of Object.entries(queues)) {
+    const counts = await queue.getJobCounts(
+      'waiting',
+      'active',
+      'delayed',
+      'failed',
+      'completed',
+      'waiting-children',
+    );
+    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: name, state }, n);
   }
 }

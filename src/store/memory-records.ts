@@ -40,6 +40,9 @@ export function createMemoryRecordStore(opts: { streamMaxLen?: number } = {}): R
         return 'emitted';
       });
     },
+    async seen(ids) {
+      return ids.map((id) => seen.has(id));
+    },
     async story(storyId) {
       const r = stories.get(storyId);
       return r ? withDuplicates(r) : null;

@@ -136,6 +136,15 @@ export function createRedisRecordStore(opts: RedisRecordStoreOptions): RecordSto
       const codes = await put(keyList.length, ...keyList, ...args);
       return codes.map((c) => OUTCOMES[c]!);
     },
+    async seen(ids) {
+      if (ids.length === 0) return [];
+      const p = redis.pipeline();
+      for (const id of ids) p.exists(keys.itemSeen(id));
+      return ((await p.exec()) ?? []).map(([err, n]) => {
+        if (err) throw err;
+        return n === 1;
+      });
+    },
     async story(storyId) {
       return (await recordsOf([storyId]))[0] ?? null;
     },

@@ -50,6 +50,8 @@ export interface StreamEntry {
  */
 export interface RecordStore {
   put(records: readonly DigestRecord[]): Promise<PutOutcome[]>;
+  /** Whether each item id was stored before (same order). */
+  seen(itemIds: readonly string[]): Promise<boolean[]>;
   /** The stored record of a story (with its duplicates), or null. */
   story(storyId: string): Promise<DigestRecord | null>;
   /** Story records whose digest time (publishedAt, else fetchedAt) lies in [fromMs, toMs). */

@@ -8,13 +8,15 @@ import type { AppConfig } from '../config/app-schema.js';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { GeoError, isGeoError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { articleUrl, needsArticle } from '../pipeline/article/index.js';
 import type { FetchFn } from '../pipeline/fetch-port.js';
 import { durationMs, fetchDue, type HealthCounters, nextHealth } from '../pipeline/health.js';
+import { datesAllFetchDay, healthFlags } from '../pipeline/health-flags.js';
 import { normalizeFor } from '../pipeline/ingest.js';
 import { parseDocument } from '../pipeline/parse/index.js';
 import { pollDocument } from '../pipeline/poll.js';
 import type { Item } from '../pipeline/types.js';
-import type { Metrics } from '../runtime/metrics.js';
+import { type Metrics, setHealthMetrics } from '../runtime/metrics.js';
 import { forQueue, idPart } from '../runtime/queues.js';
 import type { SourceStateStore } from '../store/types.js';
 import { FetchJob, jobData } from './job-data.js';
@@ -23,11 +25,17 @@ export interface FetchWorkerDeps {
   source: (id: string) => SourceEntry | undefined;
   state: SourceStateStore;
   fetch: FetchFn;
-  /** Adds a process job (the id makes a re-run of this fetch add nothing). */
+  /**
+   * Adds the process job (the id makes a re-run of this fetch add nothing), with one article child job per
+   * listed item: the process job then runs once they have all answered.
+   */
   enqueueProcess: (
     data: { sourceId: string; fetchedAt: string; url: string; items: Item[] },
     jobId: string,
+    articles: Array<{ itemId: string; url: string }>,
   ) => Promise<void>;
+  /** Which of these item ids are already stored (their article pages are not fetched again). */
+  storedItems: (ids: string[]) => Promise<boolean[]>;
   ingest: AppConfig['ingest'];
   metrics: Metrics;
   log: Logger;
@@ -37,7 +45,16 @@ export interface FetchWorkerDeps {
 export function fetchProcessor(deps: FetchWorkerDeps): Processor {
   const saveHealth = async (sourceId: string, h: HealthCounters) => {
     await deps.state.setHealth(sourceId, h);
-    deps.metrics.sourceFailures.set({ source: sourceId }, h.consecutiveFailures);
+    const source = deps.source(sourceId);
+    if (source) setHealthMetrics(deps.metrics, sourceId, h, healthFlags(source, h, deps.now()));
+  };
+  /** Items whose feed gave no usable summary, not stored yet, and their pages (unless the source says no). */
+  const articlesFor = async (items: Item[], source: SourceEntry) => {
+    if (source.article?.enabled === false) return [];
+    const wanted = items.filter((i) => needsArticle(i, deps.ingest.summaryMinChars));
+    if (wanted.length === 0) return [];
+    const stored = await deps.storedItems(wanted.map((i) => i.id));
+    return wanted.filter((_, k) => !stored[k]).map((i) => ({ itemId: i.id, url: articleUrl(i)! }));
   };
   return async (job) => {
     const { sourceId } = jobData(FetchJob, job.data, 'fetch');
@@ -66,7 +83,10 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
       );
       if (res.status === 'not-modified') {
         await deps.state.setValidators(sourceId, res.validators);
-        await saveHealth(sourceId, nextHealth(health, { kind: 'not-modified' }, at));
+        await saveHealth(
+          sourceId,
+          nextHealth(health, { kind: 'not-modified', permanentRedirect: res.permanentRedirect ?? null }, at),
+        );
         deps.metrics.fetches.inc({ source: sourceId, outcome: 'not_modified' });
         log.info({ status: 304 }, 'not modified');
         return { status: 304 };
@@ -79,7 +99,11 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
         limits: deps.ingest,
       });
       const jobId = `process-${sourceId}-${idPart(res.finalUrl, res.body)}`;
-      await deps.enqueueProcess({ sourceId, fetchedAt, url: res.finalUrl, items }, jobId);
+      await deps.enqueueProcess(
+        { sourceId, fetchedAt, url: res.finalUrl, items },
+        jobId,
+        await articlesFor(items, source),
+      );
       await deps.state.setValidators(sourceId, res.validators);
       await deps.state.putBody(sourceId, {
         bytes: res.body,
@@ -93,7 +117,21 @@ export function fetchProcessor(deps: FetchWorkerDeps): Processor {
       );
       await saveHealth(
         sourceId,
-        nextHealth(health, { kind: 'ok', items: res.doc.items.length, newestItemAt: newest }, at),
+        nextHealth(
+          health,
+          {
+            kind: 'ok',
+            items: res.doc.items.length,
+            newestItemAt: newest,
+            datesAllFetchDay: datesAllFetchDay(
+              res.doc.items.map((i) => i.published),
+              nowMs,
+              source.timeZone,
+            ),
+            permanentRedirect: res.permanentRedirect ?? null,
+          },
+          at,
+        ),
       );
       deps.metrics.fetches.inc({ source: sourceId, outcome: 'ok' });
       deps.metrics.items.inc({ stage: 'fetch', outcome: 'parsed' }, items.length);

@@ -18,6 +18,10 @@ export const ProcessJob = z
   })
   .strict();
 
+export const ArticleJob = z
+  .object({ sourceId: z.string().min(1), itemId: z.string().min(1), url: z.string().url(), deadline: Iso })
+  .strict();
+
 export const DeliverJob = z
   .object({
     date: z

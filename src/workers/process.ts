@@ -3,16 +3,18 @@
  * so the job lock keeps being renewed), assigns stories through the store, builds records and stores them:
  * the record store marks each story seen and emits it in one atomic step, so a re-run emits nothing twice.
  */
-import type { Processor } from 'bullmq';
+import type { Job, Processor } from 'bullmq';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { GeoError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { applyArticle } from '../pipeline/article/index.js';
 import type { Taxonomy } from '../pipeline/classify/index.js';
 import { type Classified, classifyFor, recordsFor } from '../pipeline/ingest.js';
 import type { Item } from '../pipeline/types.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forQueue } from '../runtime/queues.js';
 import type { PutOutcome, RecordStore, StoryStore } from '../store/types.js';
+import type { ArticleResult } from './article.js';
 import { jobData, ProcessJob } from './job-data.js';
 
 export interface ProcessWorkerDeps {
@@ -26,6 +28,25 @@ export interface ProcessWorkerDeps {
   chunk?: number;
   /** Items whose stories are assigned and records stored together. @defaultValue 100 */
   slice?: number;
+  /** A page date later than the fetch plus this many hours is not believed (config ingest). */
+  futureToleranceHours: number;
+}
+
+/** The items with what their article child jobs extracted (none when the job has no children). */
+async function withArticles(
+  job: Job,
+  items: Item[],
+  fetchedAt: string,
+  toleranceHours: number,
+): Promise<Item[]> {
+  const values = Object.values(await job.getChildrenValues<ArticleResult | null>());
+  if (values.length === 0) return items;
+  const byItem = new Map(values.filter((v) => v?.extraction).map((v) => [v!.itemId, v!.extraction!]));
+  const notAfter = new Date(Date.parse(fetchedAt) + toleranceHours * 3_600_000).toISOString();
+  return items.map((item) => {
+    const ex = byItem.get(item.id);
+    return ex ? applyArticle(item, ex, { notAfter }) : item;
+  });
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,15 +62,16 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
     const timer = deps.metrics.stageSeconds.startTimer({ stage: 'process' });
     try {
       const taxonomy = deps.taxonomy();
+      const items = await withArticles(job, data.items as Item[], data.fetchedAt, deps.futureToleranceHours);
       const counts: Record<PutOutcome, number> = { emitted: 0, duplicate: 0, unchanged: 0, stored: 0 };
       let hits = 0;
       // Stories are assigned and records stored per slice, so a 1 000-item document streams its first records
       // while the rest is classified (assignment does not depend on the slicing: tested).
-      for (let start = 0; start < data.items.length; start += slice) {
+      for (let start = 0; start < items.length; start += slice) {
         const classified: Classified[] = [];
-        for (let i = start; i < Math.min(start + slice, data.items.length); i += chunk) {
-          for (const item of data.items.slice(i, Math.min(i + chunk, start + slice)))
-            classified.push(classifyFor(item as Item, source, taxonomy));
+        for (let i = start; i < Math.min(start + slice, items.length); i += chunk) {
+          for (const item of items.slice(i, Math.min(i + chunk, start + slice)))
+            classified.push(classifyFor(item, source, taxonomy));
           await yieldToLoop();
         }
         const assignments = await deps.stories.assign(classified.map((c) => c.story));

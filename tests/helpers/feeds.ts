@@ -172,7 +172,7 @@ export const articleOf = (url: string | undefined | null): string | undefined =>
 
 /** How the server answers one path. */
 export type Route =
-  | { kind: 'feed'; body: string; delayMs?: number }
+  | { kind: 'feed'; body: string; delayMs?: number; contentType?: string }
   | { kind: 'status'; status: number }
   | { kind: 'garbage' }
   | { kind: 'hang' }
@@ -224,7 +224,9 @@ export async function startFeedServer(): Promise<FeedServer> {
         return void res.writeHead(304, { etag }).end();
       }
       bump(counters.ok, path);
-      res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag }).end(r.body);
+      res
+        .writeHead(200, { 'content-type': r.contentType ?? 'application/rss+xml; charset=utf-8', etag })
+        .end(r.body);
     };
     if (r.delayMs) setTimeout(answer, r.delayMs);
     else answer();

@@ -53,8 +53,8 @@ export async function drained(runtime: Runtime, timeoutMs = 30_000): Promise<voi
   const until = Date.now() + timeoutMs;
   for (;;) {
     const counts = await Promise.all(
-      [runtime.queues.fetch, runtime.queues.process].map((q) =>
-        q.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      [runtime.queues.fetch, runtime.queues.process, runtime.queues.article].map((q) =>
+        q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
       ),
     );
     if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;

@@ -92,6 +92,16 @@ describe('geointel classify', () => {
     expect(e.topics[0].terms).toEqual(
       expect.arrayContaining([expect.objectContaining({ term: 'landslide*', field: 'title' })]),
     );
+    // Each matched term carries what it adds to the raw score; they add up to it (plus any source hint).
+    for (const t of e.topics as Array<{
+      raw: number;
+      sourceHint?: number;
+      terms: Array<{ contribution: number }>;
+    }>) {
+      expect(t.terms.every((x) => typeof x.contribution === 'number')).toBe(true);
+      const sum = t.terms.reduce((a, x) => a + x.contribution, t.sourceHint ?? 0);
+      expect(sum).toBeCloseTo(t.raw, 2);
+    }
     expect(e.language).toMatchObject({ code: 'en' });
   });
 

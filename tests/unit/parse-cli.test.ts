@@ -61,9 +61,9 @@ describe('geointel parse', () => {
     expect((await run([FEED, '--bogus'])).code).toBe(2);
   });
 
-  it('--batch prints one line per path and exits 0', async () => {
+  it('--batch prints one line per path and exits 1 when a path failed', async () => {
     const r = await run(['--batch'], `${FEED}\n\n${NOT_FEED}\ntests/fixtures/parse/missing.xml\n`);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const lines = r.stdout
       .trim()
       .split('\n')

@@ -7,6 +7,7 @@ import {
   classifyItemDetailed,
   compileTaxonomy,
   type Explanation,
+  type TermEvidence,
   tagItemDetailed,
 } from '../../pipeline/classify/index.js';
 import type { Item } from '../../pipeline/types.js';
@@ -32,7 +33,10 @@ Options:
   --explain   add an "explain" field to each line: how the language was found, which rule decided
               (lexicon, event or veto) and why, every topic's raw score and score with its terms
               (term, weight, field title|text, count, contribution), the off-topic terms, and the terms
-              behind each tag.
+              behind each tag. A term's contribution is what it adds to the raw score: weight × the
+              field's weight (title or text, config/topics.yaml) × (1 + repeatBonus × min(2, count − 1));
+              raw = the sum of the contributions + sourceHint (the boost of the source's topicHints, when
+              present); score = 1 − exp(−raw / saturation).
 `;
 
 function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): ClassifyOptions {
@@ -66,6 +70,11 @@ export const command: Command = {
   },
 };
 
+/** One matched term as printed: what it adds to its topic's raw score, and why. */
+function termEvidence(x: TermEvidence) {
+  return { term: x.term, weight: x.weight, field: x.field, count: x.count, contribution: x.contribution };
+}
+
 /** The `explain` field: the explanation with only the topics that had evidence. */
 function renderExplanation(e: Explanation, tags: unknown): Record<string, unknown> {
   return {
@@ -76,12 +85,10 @@ function renderExplanation(e: Explanation, tags: unknown): Record<string, unknow
       id: t.id,
       raw: t.raw,
       score: t.score,
-      terms: t.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field, count: x.count })),
+      ...(t.sourceHint ? { sourceHint: t.sourceHint } : {}),
+      terms: t.terms.map(termEvidence),
     })),
-    offTopic: {
-      raw: e.offTopic.raw,
-      terms: e.offTopic.terms.map((x) => ({ term: x.term, weight: x.weight, field: x.field })),
-    },
+    offTopic: { raw: e.offTopic.raw, terms: e.offTopic.terms.map(termEvidence) },
     ...(e.veto ? { veto: e.veto } : {}),
     ...(e.event ? { event: { ...e.event.facts, topic: e.event.topic } } : {}),
     ...(tags ? { tags } : {}),

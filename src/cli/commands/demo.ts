@@ -19,7 +19,8 @@ of the same feed rotate in, so updates, 304s and duplicates arrive as they do li
   --poll-every S    poll every demo source every S seconds (default 10)
 
 Only the capture server is allow-listed for the fetcher (127.0.0.1/32). The captures date from 2018–2025,
-so the demo widens the intake window (ingest.maxItemAgeDays) to 36500 days instead of dropping them. Its
+so the demo widens the intake window (ingest.maxItemAgeDays) to 36500 days instead of dropping them, and
+fetches no article pages (they are on the agencies' sites, not in the captures). Its
 Redis keys live under the prefix <GEOINTEL_PREFIX>-demo, apart from real data. Redis: REDIS_URL, else the
 redis-server \`geointel run\` supervises (started here when none runs).`;
 
@@ -37,7 +38,8 @@ function seconds(v: string | undefined, name: string, dflt: number): number {
 export function demoConfig(config: Config, sources: Config['sources']): Config {
   return {
     ...config,
-    sources,
+    // Article pages live on the agencies' sites, not in the captures: the demo reads none.
+    sources: sources.map((s) => ({ ...s, article: { ...s.article, enabled: false } })),
     app: {
       ...config.app,
       redis: { ...config.app.redis, prefix: `${config.app.redis.prefix}-demo` },

@@ -42,7 +42,8 @@ export interface Explanation {
   language: { code: string; method: string };
   decidedBy: 'lexicon' | 'event' | 'veto';
   reason: string;
-  topics: Array<{ id: string; raw: number; score: number; terms: TermEvidence[] }>;
+  /** `raw` is the sum of the terms' contributions plus `sourceHint`, the boost of the source's topicHints. */
+  topics: Array<{ id: string; raw: number; score: number; terms: TermEvidence[]; sourceHint?: number }>;
   offTopic: { raw: number; terms: TermEvidence[] };
   veto?: string[];
   event?: EventDecision;
@@ -180,10 +181,11 @@ export function classifyItemDetailed(
   const scored = taxonomy.topicIds.map((id) => {
     const terms = byTopic.get(id);
     let raw = sum(terms);
-    if (raw > 0 && hints.has(id)) raw += s.sourceHintBoost;
+    const boost = raw > 0 && hints.has(id) ? s.sourceHintBoost : 0;
+    raw += boost;
     const score = raw > 0 ? 1 - Math.exp(-raw / s.saturation) : 0;
     const list = terms ? [...terms.values()].sort((a, b) => b.contribution - a.contribution) : [];
-    return { id, raw: round(raw), score: round(score), terms: list };
+    return { id, raw: round(raw), score: round(score), terms: list, ...(boost ? { sourceHint: boost } : {}) };
   });
   scored.sort(
     (a, b) => b.score - a.score || taxonomy.topicIds.indexOf(a.id) - taxonomy.topicIds.indexOf(b.id),

@@ -1,3 +1,5 @@
+import { isPlaceholderDate } from '../parse/dates.js';
+import type { PublishedItem } from '../parse/json-feed.js';
 import { cleanText, htmlToText } from '../parse/text.js';
 import type { Item, ParseDocument, Warning } from '../types.js';
 import { canonicalUrl } from './canonical-url.js';
@@ -32,6 +34,9 @@ export interface NormalizeResult {
    * in the document, messages count entries from 1 as the parse stage does. */
   warnings: Array<Warning & { index: number }>;
 }
+
+/** A normalised item with the publisher its entry named (an extension the record stage reads). */
+export type PublishedNormalItem = Item & { publisher?: string };
 
 /** Longest title kept; a real headline is far shorter, a hostile one may be megabytes. */
 const TITLE_MAX_CHARS = 500;
@@ -74,8 +79,17 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
       return;
     }
 
-    let publishedAt: string | null = raw.published ?? raw.updated ?? null;
-    if (publishedAt) {
+    // A placeholder (1970-01-01, 0001-01-01…) is no date: the entry's other date, else none.
+    const dates = [raw.published, raw.updated].filter((d): d is string => !!d);
+    const placeholder = dates.find((d) => isPlaceholderDate(d));
+    let publishedAt: string | null = dates.find((d) => !isPlaceholderDate(d)) ?? null;
+    if (placeholder && !publishedAt) {
+      warnings.push({
+        index,
+        code: 'DATE_PLACEHOLDER',
+        message: `entry ${index + 1}: date ${placeholder} is a placeholder, not a publication date; fetch time used`,
+      });
+    } else if (publishedAt) {
       const t = Date.parse(publishedAt);
       if (Number.isNaN(t)) {
         warnings.push({
@@ -125,6 +139,9 @@ export function normalizeDocument(doc: ParseDocument, ctx: NormalizeContext): No
     if (raw.eventIds?.length) item.eventIds = [...raw.eventIds];
     if (raw.geo) item.geo = { ...raw.geo };
     if (raw.categories?.length) item.categories = raw.categories.map(cleanText).filter(Boolean);
+    // The publisher a JSON entry names (json-feed.ts): cited when no registry entry claims the document.
+    const publisher = (raw as PublishedItem).publisher;
+    if (publisher) (item as PublishedNormalItem).publisher = cleanText(publisher);
     items.push(item);
   });
   return { items, warnings };

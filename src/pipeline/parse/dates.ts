@@ -176,3 +176,22 @@ export function parseEpochMs(input: unknown): string | null {
   if (typeof input !== 'number' || !Number.isFinite(input) || Math.abs(input) > 8.64e15) return null;
   return new Date(input).toISOString();
 }
+
+/**
+ * Dates no publisher means: the Unix epoch (`1970-01-01`, in any zone, what a missing timestamp of 0
+ * becomes), the spreadsheet and COM epochs (`1899-12-30`, `1899-12-31`, `1900-01-01`), the classic Mac epoch
+ * (`1904-01-01`), `0001-01-01` (.NET `DateTime.MinValue`), `1601-01-01` (Windows FILETIME) and any year before
+ * 1900. A feed entry dated so is undated: the normaliser treats these like other impossible dates.
+ */
+export function isPlaceholderDate(iso: string | null | undefined): boolean {
+  if (!iso) return false;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return false;
+  // The epoch written in a local zone lands within ±14 h of 0.
+  if (Math.abs(t) <= 14 * 3_600_000) return true;
+  const d = new Date(t);
+  const y = d.getUTCFullYear();
+  if (y < 1900) return true;
+  const day = d.toISOString().slice(0, 10);
+  return day === '1900-01-01' || day === '1904-01-01';
+}

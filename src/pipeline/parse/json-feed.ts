@@ -101,7 +101,25 @@ export function isJsonItemList(doc: unknown): doc is unknown[] {
   );
 }
 
-function readListItem(it: unknown, ctx: ReadContext, base: string | null, n: number): ParsedItem {
+/**
+ * The publisher an entry names for itself: `source` (feedparser's channel title, as in the journal captures)
+ * as a string or `{ title | name }`, else `publisher` or `journal`. A made-up source cites it (source-match.ts).
+ */
+function publisherOf(it: unknown): string | null {
+  const raw =
+    str(it, 'source') ??
+    str(obj(it, 'source'), 'title') ??
+    str(obj(it, 'source'), 'name') ??
+    str(it, 'publisher') ??
+    str(it, 'journal');
+  const name = raw ? toPlainText(raw).slice(0, 200) : '';
+  return name || null;
+}
+
+/** A parse document entry with the publisher it names (extension of the contract's entry). */
+export type PublishedItem = ParsedItem & { publisher?: string | null };
+
+function readListItem(it: unknown, ctx: ReadContext, base: string | null, n: number): PublishedItem {
   const where = `entry ${n}`;
   const authors = arr(it, 'authors').filter((a): a is string => typeof a === 'string');
   const author = str(it, 'author') ?? (authors.length ? authors.join(', ') : undefined);
@@ -123,6 +141,7 @@ function readListItem(it: unknown, ctx: ReadContext, base: string | null, n: num
     content: html(content, base),
     categories: uniq(arr(it, 'tags').map((t) => (typeof t === 'string' ? cleanText(t) : null))),
     enclosures: [],
+    publisher: publisherOf(it),
   };
 }
 
