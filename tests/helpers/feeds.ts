@@ -264,6 +264,8 @@ export interface TestSource {
   url: string;
   enabled?: boolean;
   pollEvery?: string;
+  /** Fetch article pages for items without a usable summary. @defaultValue false (the queue tests' items link to no page) */
+  articles?: boolean;
 }
 
 /** Registry entries for test sources (English RSS; no topic hints, so relevance comes from the text alone). */
@@ -281,6 +283,7 @@ export function sourceEntries(list: readonly TestSource[]) {
     events: false,
     hosts: [],
     topicHints: [],
+    article: { enabled: s.articles ?? false },
   }));
 }
 

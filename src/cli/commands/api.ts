@@ -17,6 +17,8 @@ export const command: Command = {
     parseFlags(args, {}, false);
     const config = loadConfig({ env: io.env });
     const log = commandLogger(io.env, 'api');
+    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
+    const stopped = untilSignal(log);
     const { target } = await chooseRedis(config, log, false);
     const runtime = await openRuntime({
       config,
@@ -27,7 +29,7 @@ export const command: Command = {
       metricsPort: config.app.http.port,
     });
     log.info({ port: runtime.ops?.port }, 'api listening');
-    await untilSignal(log);
+    await stopped;
     await runtime.close();
     return exitSoon(0);
   },

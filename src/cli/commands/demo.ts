@@ -74,6 +74,7 @@ export const command: Command = {
     const poll = seconds(values['poll-every'], 'poll-every', 10);
     const base = loadConfig({ env: io.env });
     const log = commandLogger(io.env, 'demo');
+    const stopped = untilSignal(log);
     const server = await startCaptureServer({ root: FEEDS_ROOT, rotateEveryMs: rotate * 1000 });
     const config = demoConfig(base, demoSources(server, base.sources, `${Math.max(1, Math.round(poll))}s`));
     const { target, embedded } = await chooseRedis(config, log, true);
@@ -104,7 +105,10 @@ export const command: Command = {
           .catch(() => undefined);
       }, 5_000);
       progress.unref();
-      const stop = runFor === undefined ? untilSignal(log) : new Promise((r) => setTimeout(r, runFor * 1000));
+      const stop =
+        runFor === undefined
+          ? stopped
+          : Promise.race([stopped, new Promise((r) => setTimeout(r, runFor * 1000))]);
       await stop;
       clearInterval(progress);
       out.write(`\n${await summary(runtime)}\n`);

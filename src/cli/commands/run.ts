@@ -25,6 +25,8 @@ export const command: Command = {
     parseFlags(args, {}, false);
     const config = loadConfig({ env: io.env });
     const log = commandLogger(io.env, 'run');
+    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
+    const stopped = untilSignal(log);
     const { target, embedded } = await chooseRedis(config, log, true);
     try {
       const runtime = await openRuntime({
@@ -43,7 +45,7 @@ export const command: Command = {
         'geointel running',
       );
       const stopProgress = intakeProgress(runtime, process.stdout);
-      await untilSignal(log);
+      await stopped;
       stopProgress();
       await runtime.close();
     } finally {

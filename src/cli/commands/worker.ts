@@ -41,6 +41,8 @@ export const command: Command = {
       throw new GeoError('USAGE', `--metrics-port must be a port number`);
     const config = loadConfig({ env: io.env });
     const log = commandLogger(io.env, 'worker');
+    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
+    const stopped = untilSignal(log);
     const { target } = await chooseRedis(config, log, false);
     const runtime = await openRuntime({
       config,
@@ -50,7 +52,7 @@ export const command: Command = {
       metricsPort: port === undefined ? config.app.http.metricsPort : Number(port),
     });
     log.info({ roles, metricsPort: runtime.ops?.port, pid: process.pid }, 'worker started');
-    await untilSignal(log);
+    await stopped;
     await runtime.close();
     return exitSoon(0);
   },
