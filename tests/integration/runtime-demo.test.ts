@@ -80,6 +80,19 @@ describe('demo end to end: fetch → process → Redis stores → streams', () =
     expect(text.stdout).toMatch(/^physorg .* ok 30 items /m);
   });
 
+  it('`reprocess` runs a source\'s stored body through the stages again: nothing stored twice', async () => {
+    const env = { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix, GEOINTEL_INGEST_MAX_ITEM_AGE_DAYS: '36500' };
+    const before = await runtime.redis.xlen(runtime.keys.stream('all'));
+    const r = await runCliAsync(['reprocess', 'physorg'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ source: 'physorg', items: 30, unchanged: 30, emitted: 0, duplicate: 0 });
+    expect(await runtime.redis.xlen(runtime.keys.stream('all'))).toBe(before);
+    const none = await runCliAsync(['reprocess', 'bgs'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no stored body');
+  });
+
   it('an unchanged feed costs a 304 and emits nothing', async () => {
     const before = await runtime.redis.xlen(runtime.keys.stream('all'));
     const notModified = server.notModified();
