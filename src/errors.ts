@@ -41,7 +41,77 @@ const TABLE: Record<string, RetryDecision> = {
   STORY_CONFLICT: 'backoff',
   SOURCE_UNKNOWN: 'permanent',
   INTERNAL: 'backoff',
+  /** Redis refused a write: `maxmemory` reached under `noeviction` (it frees up when retention trims). */
+  REDIS_OOM: 'backoff',
+  // API (src/api/): the caller's request, never retried by a queue
+  UNAUTHORISED: 'permanent',
+  FORBIDDEN: 'permanent',
+  NOT_FOUND: 'permanent',
+  BODY_TOO_LARGE: 'permanent',
+  UNSUPPORTED_MEDIA_TYPE: 'permanent',
+  /** An editor's claim on a candidate held by someone else. */
+  CLAIM_CONFLICT: 'permanent',
+  /** A plain request to a WebSocket path. */
+  UPGRADE_REQUIRED: 'permanent',
 };
+
+/** Every code of the table (the HTTP status table below must name each one: tests/unit/errors-http.test.ts). */
+export const ERROR_CODES: readonly string[] = Object.freeze(Object.keys(TABLE));
+
+/**
+ * The HTTP status the API answers for each code. Upstream failures of a fetch the API triggered (add by URL)
+ * are the publisher's fault, not the caller's: 502/504; a URL refused by policy is the caller's: 422; Redis
+ * away, full or misconfigured: 503 (retry later).
+ */
+const HTTP_STATUS: Record<string, number> = {
+  CONFIG_INVALID: 500,
+  USAGE: 400,
+  INPUT_INVALID: 400,
+  SSRF_BLOCKED: 422,
+  UNSUPPORTED_SCHEME: 422,
+  PORT_REFUSED: 422,
+  TOO_MANY_REDIRECTS: 502,
+  RESPONSE_TOO_LARGE: 502,
+  UNSUPPORTED_ENCODING: 502,
+  DECODE_ERROR: 502,
+  TIMEOUT: 504,
+  NETWORK_ERROR: 502,
+  EMPTY_RESPONSE: 502,
+  TLS_ERROR: 502,
+  ROBOTS_DISALLOWED: 422,
+  HOST_BUSY: 503,
+  PARSE_ERROR: 422,
+  NOT_A_FEED: 422,
+  PARSE_TIMEOUT: 422,
+  REDIS_UNAVAILABLE: 503,
+  REDIS_NOT_FOUND: 503,
+  REDIS_MISCONFIGURED: 503,
+  STORY_CONFLICT: 409,
+  SOURCE_UNKNOWN: 404,
+  INTERNAL: 500,
+  REDIS_OOM: 503,
+  UNAUTHORISED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CLAIM_CONFLICT: 409,
+  UPGRADE_REQUIRED: 426,
+};
+
+/**
+ * HTTP status of an error code: the table above; `HTTP_<status>` (a publisher's answer to a fetch) → 502;
+ * a code outside the table → 500.
+ */
+export function httpStatusFor(code: string): number {
+  if (/^HTTP_\d{3}$/.test(code)) return 502;
+  return Object.hasOwn(HTTP_STATUS, code) ? HTTP_STATUS[code]! : 500;
+}
+
+/** Whether the status table names the code (the unit test checks every code of the retry table). */
+export function hasHttpStatus(code: string): boolean {
+  return Object.hasOwn(HTTP_STATUS, code);
+}
 
 /** Retry decision for a code; `HTTP_<status>` codes are derived from the status. */
 export function retryDecisionFor(code: string, retryAfterMs?: number): RetryDecision {

@@ -1,4 +1,5 @@
 /** Every bench `npm run bench` runs, in order; each returns one JSON-serialisable line with a `bench` name. */
+import { benchApi } from './api.js';
 import { benchDedupeIndex } from './dedupe.js';
 import { benchFetch } from './fetch.js';
 import { benchPipeline } from './pipeline.js';
@@ -15,4 +16,5 @@ export const benches: Record<string, () => Promise<Record<string, unknown>> | Re
   'stream-latency': () => benchStreamLatency(),
   'story-store': () => benchStoryStore(),
   scale: () => benchScale(),
+  api: () => benchApi(),
 };

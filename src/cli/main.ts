@@ -40,8 +40,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'queue workers only (--role fetch|process|deliver|all), to scale out',
     load: async () => (await import('./commands/worker.js')).command,
   },
+  token: {
+    summary: 'API tokens: create (printed once, stored hashed), list, revoke',
+    load: async () => (await import('./commands/token.js')).command,
+  },
   api: {
-    summary: 'the HTTP surface only (health, readiness, metrics)',
+    summary: 'the HTTP API only (/v1, /docs, health, readiness, metrics)',
     load: async () => (await import('./commands/api.js')).command,
   },
   demo: {

@@ -1,7 +1,7 @@
 /**
  * `/healthz` (the process is up), `/readyz` (Redis answers and the workers run; 503 "degraded" otherwise) and
  * `/metrics` (Prometheus) on `METRICS_PORT` for worker processes; port 0 picks a free one so several workers
- * share a host. The API serves the same routes on its own port.
+ * share a host. The API (src/api/) serves the same routes, through {@link opsReply}, on its own port.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,29 +17,57 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** Handles the three ops routes; returns false for any other path (the API adds its own). */
+/** What the ops routes need: readiness, the metrics registry, and a sampler run before each scrape. */
+export interface OpsDeps {
+  readiness: () => Promise<Readiness>;
+  metrics: Metrics;
+  beforeScrape?: () => Promise<void>;
+}
+
+/** One ops answer, for this server and for the API (src/api/routes/ops.ts), which serve the same routes. */
+export interface OpsReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+export type OpsPath = (typeof OPS_PATHS)[number];
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The answer of one ops route. */
+export async function opsReply(path: OpsPath, deps: OpsDeps): Promise<OpsReply> {
+  if (path === '/healthz')
+    return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ status: 'ok' }) };
+  if (path === '/readyz') {
+    const r = await deps.readiness();
+    const body = { status: r.ready ? 'ready' : 'degraded', checks: r.checks };
+    return { status: r.ready ? 200 : 503, contentType: JSON_TYPE, body: JSON.stringify(body) };
+  }
+  await deps.beforeScrape?.().catch(() => undefined);
+  return {
+    status: 200,
+    contentType: deps.metrics.registry.contentType,
+    body: await deps.metrics.registry.metrics(),
+  };
+}
+
+/** Handles the three ops routes; returns false for any other path. */
 export async function handleOps(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  deps: { readiness: () => Promise<Readiness>; metrics: Metrics; beforeScrape?: () => Promise<void> },
+  deps: OpsDeps,
 ): Promise<boolean> {
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === '/healthz') {
-    send(res, 200, { status: 'ok' });
-    return true;
-  }
-  if (path === '/readyz') {
-    const r = await deps.readiness();
-    send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'degraded', checks: r.checks });
-    return true;
-  }
-  if (path === '/metrics') {
-    await deps.beforeScrape?.().catch(() => undefined);
-    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
-    res.end(await deps.metrics.registry.metrics());
-    return true;
-  }
-  return false;
+  const path = (req.url ?? '/').split('?')[0] as OpsPath;
+  if (!OPS_PATHS.includes(path)) return false;
+  const r = await opsReply(path, deps);
+  res.writeHead(r.status, {
+    'content-type': r.contentType,
+    ...(path === '/metrics' ? {} : { 'cache-control': 'no-store' }),
+  });
+  res.end(r.body);
+  return true;
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -47,11 +75,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export async function startOpsServer(
-  port: number,
-  host: string,
-  deps: Parameters<typeof handleOps>[2],
-): Promise<OpsServer> {
+export async function startOpsServer(port: number, host: string, deps: OpsDeps): Promise<OpsServer> {
   const server = http.createServer((req, res) => {
     handleOps(req, res, deps)
       .then((handled) => {

@@ -104,6 +104,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   redis: Redis;
+  /** Where Redis is (the API opens its own fail-fast client there: src/api/server.ts). */
+  redisTarget: RedisTarget;
   keys: ReturnType<typeof redisKeys>;
   stores: Stores;
   queues: Record<QueueName, Queue>;
@@ -351,6 +353,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     config,
     log,
     redis,
+    redisTarget: opts.redis,
     keys,
     stores,
     queues,
@@ -401,7 +404,8 @@ function urlConnection(url: string): Record<string, unknown> {
   };
 }
 
-async function sampleQueues(queues: Record<QueueName, Queue>, metrics: Metrics): Promise<void> {
+/** Sets the queue-depth gauges from the queues' job counts (before each /metrics scrape). */
+export async function sampleQueues(queues: Record<QueueName, Queue>, metrics: Metrics): Promise<void> {
   for (const [name, queue] of Object.entries(queues)) {
     const counts = await queue.getJobCounts(
       'waiting',

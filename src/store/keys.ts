@@ -32,6 +32,10 @@ export function redisKeys(prefix: string) {
     registry: () => k('registry'),
     /** Leader lease (one process reconciles schedulers and owns the daily digest). */
     leader: () => k('leader'),
+    /** An API token's holder, by the SHA-256 of the token (hash: name, role, createdAt, revoked). */
+    token: (sha256Hex: string) => k('token', sha256Hex),
+    /** Token names → their hashes (names are unique for good). */
+    tokenNames: () => k('tokens'),
     /** One stored digest per date. */
     digest: (date: string) => k('digest', date),
     /** Outbox of digests to deliver (stream of `{date}`), appended once per date. */

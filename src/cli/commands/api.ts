@@ -1,3 +1,4 @@
+import { startApi } from '../../api/server.js';
 import { loadConfig } from '../../config/load.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
@@ -5,10 +6,11 @@ import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
 
 const HELP = `Usage: geointel api
 
-The HTTP surface only, on PORT (default 8080), against the Redis in REDIS_URL (or the one a local
-\`geointel run\` supervises). Today it serves /healthz, /readyz (503 "degraded" while Redis is away) and
-/metrics; the /v1 API, live streams and pages arrive with the API issue. It runs no workers and does not
-campaign for leadership.`;
+The HTTP API only, on PORT (default 8080), against the Redis in REDIS_URL (or the one a local
+\`geointel run\` supervises): /v1 (records, stories, digests, sources; a token of the route's role,
+\`geointel token create\`), /docs (OpenAPI), /healthz, /readyz (503 "degraded" while Redis is away) and
+/metrics. While Redis is away /v1 answers 503 REDIS_UNAVAILABLE at once. It runs no workers and does not
+campaign for leadership. Routes, roles and errors: docs/api.md.`;
 
 export const command: Command = {
   name: 'api',
@@ -26,10 +28,18 @@ export const command: Command = {
       redis: target,
       roles: [],
       lead: false,
-      metricsPort: config.app.http.port,
+      metricsPort: null,
     });
-    log.info({ port: runtime.ops?.port }, 'api listening');
+    let api: Awaited<ReturnType<typeof startApi>>;
+    try {
+      api = await startApi({ runtime, log, port: config.app.http.port, host: config.app.http.host });
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
+    log.info({ port: api.port }, 'api listening');
     await stopped;
+    await api.close();
     await runtime.close();
     return exitSoon(0);
   },

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { type ApiServer, startApi } from '../../api/server.js';
 import type { Config } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { demoSources, startCaptureServer } from '../../demo/capture-server.js';
@@ -79,14 +80,16 @@ export const command: Command = {
     const config = demoConfig(base, demoSources(server, base.sources, `${Math.max(1, Math.round(poll))}s`));
     const { target, embedded } = await chooseRedis(config, log, true);
     let runtime: Runtime | undefined;
+    let api: ApiServer | undefined;
     try {
       runtime = await openRuntime({
         config,
         log,
         redis: target,
         roles: ROLES,
-        metricsPort: config.app.http.port,
+        metricsPort: null,
       });
+      api = await startApi({ runtime, log, port: config.app.http.port, host: config.app.http.host });
       const socket = 'path' in target ? `-s ${target.path}` : `-u ${target.url}`;
       const out = io.stdout;
       out.write(`geointel demo: ${config.sources.length} recorded feeds served at ${server.origin}; the next capture of one feed every ${rotate} s, polls every ${poll} s
@@ -95,7 +98,9 @@ export const command: Command = {
   look at:
     redis-cli ${socket} XRANGE ${runtime.keys.stream('all')} - + COUNT 3
     redis-cli ${socket} XLEN ${runtime.keys.stream('energy-minerals')}
-    curl -s http://127.0.0.1:${runtime.ops?.port}/metrics | grep geointel_items_total
+    curl -s http://127.0.0.1:${api.port}/metrics | grep geointel_items_total
+    GEOINTEL_PREFIX=${runtime.keys.prefix} npx geointel token create --name me --role viewer
+    curl -H 'Authorization: Bearer <token>' http://127.0.0.1:${api.port}/v1/records?topic=energy-minerals
 `);
       const progress = setInterval(() => {
         summary(runtime!)
@@ -113,6 +118,7 @@ export const command: Command = {
       clearInterval(progress);
       out.write(`\n${await summary(runtime)}\n`);
     } finally {
+      await api?.close();
       await runtime?.close();
       await server.close();
       await embedded?.stop();

@@ -1,3 +1,4 @@
+import { startApi } from '../../api/server.js';
 import { loadConfig } from '../../config/load.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
@@ -7,7 +8,7 @@ import { chooseRedis, commandLogger, exitSoon, intakeProgress, untilSignal } fro
 const HELP = `Usage: geointel run
 
 The whole system in one process: the scheduler (leader), fetch, process and deliver workers, and the HTTP
-surface on PORT (default 8080: /healthz, /readyz, /metrics; the /v1 API and pages arrive with the API issue).
+API on PORT (default 8080: /v1, /docs, /healthz, /readyz, /metrics; docs/api.md).
 \`npm start\` runs this.
 
 Redis: REDIS_URL when set. Without it, geointel starts and supervises its own redis-server from PATH, data
@@ -34,12 +35,19 @@ export const command: Command = {
         log,
         redis: target,
         roles: ROLES,
-        metricsPort: config.app.http.port,
+        metricsPort: null,
       });
+      let api: Awaited<ReturnType<typeof startApi>>;
+      try {
+        api = await startApi({ runtime, log, port: config.app.http.port, host: config.app.http.host });
+      } catch (err) {
+        await runtime.close();
+        throw err;
+      }
       log.info(
         {
           redis: embedded?.display ?? 'REDIS_URL',
-          port: runtime.ops?.port,
+          port: api.port,
           sources: runtime.sources().filter((s) => s.enabled).length,
         },
         'geointel running',
@@ -47,6 +55,7 @@ export const command: Command = {
       const stopProgress = intakeProgress(runtime, process.stdout);
       await stopped;
       stopProgress();
+      await api.close();
       await runtime.close();
     } finally {
       await embedded?.stop();

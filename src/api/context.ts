@@ -1,0 +1,21 @@
+/** What the routes share: the runtime, and the API's own fail-fast Redis client with stores and queues on it. */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { QueueName } from '../runtime/queues.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RedisKeys } from '../store/keys.js';
+import type { RecordStore, SourceStateStore } from '../store/types.js';
+
+export interface ApiContext {
+  runtime: Runtime;
+  log: Logger;
+  /** The API's client: `enableOfflineQueue: false`, so a call while Redis is away fails at once (503). */
+  redis: Redis;
+  keys: RedisKeys;
+  records: RecordStore;
+  sourceStates: SourceStateStore;
+  /** The queues, on the API's client (adding a job while Redis is away fails instead of waiting). */
+  queues: Record<QueueName, Queue>;
+  now: () => number;
+}
