@@ -57,6 +57,9 @@ function dedupeView(item: Item): Item {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Log entries replayed between two yields to the event loop (an entry is one batch, ≤ 100 items). */
+const PAGE = 50;
+
 export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { replayed(): number } {
   const { redis } = opts;
   const keys = redisKeys(opts.prefix);
@@ -72,16 +75,21 @@ export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { 
   // One assignment at a time in this process: the local index is not re-entrant across awaits.
   let queue: Promise<unknown> = Promise.resolve();
 
+  /**
+   * Applies the log entries this process has not seen, a page at a time with a yield between pages, so a long
+   * replay never blocks the event loop (job locks keep being renewed).
+   */
   async function catchUp(): Promise<void> {
     for (;;) {
-      const entries = await redis.xrange(logKey, lastId === '0-0' ? '-' : `(${lastId}`, '+', 'COUNT', 500);
+      const entries = await redis.xrange(logKey, lastId === '0-0' ? '-' : `(${lastId}`, '+', 'COUNT', PAGE);
       for (const [id, fields] of entries) {
         const batch = JSON.parse(fields[1] ?? '[]') as StoryRequest[];
         for (const r of batch) index.assign(r.item, r.meta);
         replayed += batch.length;
         lastId = id;
       }
-      if (entries.length < 500) return;
+      if (entries.length < PAGE) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -96,6 +104,9 @@ export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { 
   }
 
   async function assignOnce(batch: readonly StoryRequest[]) {
+    // The long replay (a process that just started) runs without the lease; under it only the tail that others
+    // appended meanwhile, so the lease is held for milliseconds whatever the log's length.
+    await catchUp();
     const token = randomUUID();
     await acquire(token);
     try {

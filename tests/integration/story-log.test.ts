@@ -171,3 +171,21 @@ describe('Redis story log after Redis lost its data', () => {
     expect(again).toEqual(await createMemoryStoryStore(options).assign(doc));
   });
 });
+
+describe('Redis story log: a process that starts late', () => {
+  it('replays a log longer than its lease allows without holding the lease', async () => {
+    const p = prefix();
+    const writer = createRedisStoryLog({ redis: client(), prefix: p, ...options });
+    for (const doc of documents)
+      for (let i = 0; i < doc.length; i += 5) await writer.assign(doc.slice(i, i + 5));
+    // A lease far shorter than the replay: the replay must run outside it.
+    const late = createRedisStoryLog({ redis: client(), prefix: p, ...options, leaseMs: 20 });
+    const t0 = performance.now();
+    const memory = createMemoryStoryStore(options);
+    for (const doc of documents) await memory.assign(doc);
+    const probe = documents[0]!.slice(0, 3);
+    expect(await late.assign(probe)).toEqual(await memory.assign(probe));
+    expect(late.replayed()).toBeGreaterThan(1500);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  });
+});

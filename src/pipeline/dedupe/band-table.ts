@@ -113,6 +113,19 @@ export class BandTable {
     return out;
   }
 
+  /** Calls `fn` once for every key that has entries. */
+  forEachKey(fn: (key: number) => void): void {
+    const t = this.slots;
+    for (let i = 0; i <= this.mask; i++) {
+      const k = t[i * W]!;
+      if (t[i * W + 1] === 0) continue;
+      // Only from the key's first slot on its probe path.
+      let j = k & this.mask;
+      while (j !== i && (t[j * W] !== k || t[j * W + 1] === 0)) j = (j + 1) & this.mask;
+      if (j === i) fn(k);
+    }
+  }
+
   /**
    * Doubles the table. The scan starts just after an empty slot, so that each run of occupied slots — and with
    * it each key's entries — is re-inserted in lookup order even where a run wraps past the end: a key's order

@@ -37,6 +37,12 @@ export class IdTable {
     return undefined;
   }
 
+  /** Calls `fn` for every key and its value. */
+  forEach(fn: (key: [number, number], value: number) => void): void {
+    for (let i = 0; i < this.lo.length; i++)
+      if (this.lo[i] !== 0) fn([this.hi[i]!, this.lo[i]!], this.val[i]!);
+  }
+
   /** Sets the value, replacing the one of a present key. */
   set(key: [number, number], value: number): void {
     if (this.setIfAbsent(key, value)) return;
@@ -71,6 +77,44 @@ export class IdTable {
   }
 }
 
+/** Counts of the last {@link intersectWeighted}: shared features, and those weighing more than its `rare`. */
+export const overlap = { shared: 0, rare: 0 };
+
+/**
+ * Weighted intersection of a sorted set `a` (with `weights` aligned to it) and the sorted `b[start..end)`,
+ * without allocating: the sum of the weights of the shared features (their counts are left in {@link overlap}).
+ */
+export function intersectWeighted(
+  a: Uint32Array,
+  weights: Float64Array,
+  b: Uint32Array,
+  start: number,
+  end: number,
+  rare = Infinity,
+): number {
+  let i = 0;
+  let j = start;
+  let w = 0;
+  let n = 0;
+  let r = 0;
+  while (i < a.length && j < end) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      const wi = weights[i]!;
+      w += wi;
+      n++;
+      if (wi > rare) r++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  overlap.shared = n;
+  overlap.rare = r;
+  return w;
+}
+
 /** A growable typed column. */
 export class Column<T extends Int32Array | Float32Array | Float64Array | Uint32Array | Uint8Array> {
   constructor(private data: T) {}
@@ -93,11 +137,17 @@ export class Column<T extends Int32Array | Float32Array | Float64Array | Uint32A
  * handle is the offset of the header, so a candidate's story, weight and features are read from one place.
  */
 export class FeaturePool {
-  private data = new Uint32Array(1 << 14);
-  private floats = new Float32Array(this.data.buffer);
+  private data: Uint32Array;
+  private floats: Float32Array;
   private used = 0;
 
-  add(story: number, features: Uint32Array, weight = 0): number {
+  /** @param capacity initial room, in 32-bit words. */
+  constructor(capacity = 1 << 14) {
+    this.data = new Uint32Array(capacity);
+    this.floats = new Float32Array(this.data.buffer);
+  }
+
+  add(story: number, features: ArrayLike<number>, weight = 0): number {
     const n = Math.min(features.length, 255);
     if (this.used + n + 3 > this.data.length) {
       const next = new Uint32Array(Math.max(this.data.length * 2, this.used + n + 3));
@@ -109,7 +159,7 @@ export class FeaturePool {
     this.data[handle] = story;
     this.data[handle + 1] = n;
     this.floats[handle + 2] = weight;
-    this.data.set(features.subarray(0, n), handle + 3);
+    for (let i = 0; i < n; i++) this.data[handle + 3 + i] = features[i]!;
     this.used += n + 3;
     return handle;
   }
@@ -150,28 +200,10 @@ export class FeaturePool {
    * than `rare` are left in {@link shared} and {@link sharedRare}.
    */
   intersectWeighted(a: Uint32Array, weights: Float64Array, handle: number, rare = Infinity): number {
-    const b = this.data;
-    let j = handle + 3;
-    const end = j + b[handle + 1]!;
-    let i = 0;
-    let w = 0;
-    let n = 0;
-    let r = 0;
-    while (i < a.length && j < end) {
-      const x = a[i]!;
-      const y = b[j]!;
-      if (x === y) {
-        const wi = weights[i]!;
-        w += wi;
-        n++;
-        if (wi > rare) r++;
-        i++;
-        j++;
-      } else if (x < y) i++;
-      else j++;
-    }
-    this.shared = n;
-    this.sharedRare = r;
+    const start = handle + 3;
+    const w = intersectWeighted(a, weights, this.data, start, start + this.data[handle + 1]!, rare);
+    this.shared = overlap.shared;
+    this.sharedRare = overlap.rare;
     return w;
   }
 

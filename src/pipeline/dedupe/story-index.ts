@@ -103,6 +103,28 @@ export function rareKeys(features: Uint32Array, weights: Float64Array): Uint32Ar
   return keys;
 }
 
+/**
+ * Title similarity of an item and a candidate story as the index computes it: the logistic model for Latin
+ * titles, the weighted mean for mostly-CJK ones, from the weighted intersection `shared`, the item's weight
+ * `total`, the story's weight `wb`, the value-conflict flag, the shared and shared-rare counts and the smaller
+ * set's length. Without the conflict it bounds the final similarity: a candidate under the threshold then is
+ * never taken (a store need not fetch it).
+ */
+export function candidateSimilarity(
+  cjk: boolean,
+  shared: number,
+  total: number,
+  wb: number,
+  conflict: boolean,
+  nShared: number,
+  nRare: number,
+  minLength: number,
+): number {
+  return cjk
+    ? combineSimilarity(shared, total, wb, conflict)
+    : modelSimilarity(shared, total, wb, conflict, nShared, nRare, minLength);
+}
+
 /** Receives prefetch reads so that they are not optimised away. */
 let sink = 0;
 
@@ -136,33 +158,72 @@ export function neighbourCells(p: EventPoint, limits: GeoLimits): string[] {
   return out;
 }
 
-/** Event ids, identity keys and their fingerprints of an item. */
-function identityOf(item: Item, hostAliases: ReadonlyMap<string, string> | undefined) {
-  const ev = eventIds(item);
-  const ids = identityKeys(item, ev, hostAliases);
-  return { ev, ids, hashes: ids.map(keyHashes) };
-}
-
-/** Everything {@link StoryIndex.assign} may look up for one item, whatever the index holds. */
-export interface StoryLookups {
+/**
+ * What the index derives from one item alone: identity keys, title features, event point, and on first use the
+ * title candidate keys, sketch and geo cells. A store builds it once per item and fetches exactly what it names
+ * before it seeds an index for a batch ({@link StoryIndexState.assignWith}).
+ */
+export class StoryLookups {
+  readonly ev: string[];
+  readonly ids: string[];
   /** Fingerprints of the identity keys. */
-  hashes: Array<[number, number]>;
+  readonly hashes: Array<[number, number]>;
+  /** Publication time (epoch ms), NaN when undated. */
+  readonly t: number;
+  readonly features: Uint32Array;
+  readonly weights: Float64Array;
+  readonly total: number;
+  readonly point: EventPoint | null;
+  private keys: Uint32Array | null = null;
+
+  constructor(
+    readonly item: Item,
+    private readonly opts: StoryIndexOptions = {},
+  ) {
+    this.ev = eventIds(item);
+    this.ids = identityKeys(item, this.ev, opts.hostAliases);
+    this.hashes = this.ids.map(keyHashes);
+    this.t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
+    this.features = featureSet(item.title);
+    this.point = eventPoint(item.geo, item.publishedAt);
+    const { weights, total } = featureWeights(this.features);
+    this.weights = weights;
+    this.total = total;
+  }
+
   /** Title candidate keys ({@link titleKeys}). */
-  titleKeys: Uint32Array;
+  get titleKeys(): Uint32Array {
+    if (!this.keys) this.keys = titleKeys(this.features, this.weights, this.opts.lsh ?? DEFAULT_LSH);
+    return this.keys;
+  }
+
+  get cjk(): boolean {
+    return isMostlyCjk(this.item.title);
+  }
+
+  /** The band-entry pre-filter: a candidate's sketch must share this fraction of the smaller sketch's bits. */
+  get sketch(): number {
+    return sketch(this.features);
+  }
+
+  /** The near-duplicate threshold for this title. */
+  get threshold(): number {
+    const o = this.opts;
+    return this.cjk ? (o.thresholdCjk ?? DEFAULT_THRESHOLD_CJK) : (o.threshold ?? DEFAULT_THRESHOLD);
+  }
+
+  get sketchFraction(): number {
+    return sketchFraction(this.threshold);
+  }
+
   /** Geo + time cells ({@link neighbourCells}); none without an event point. */
-  cells: string[];
+  get cells(): string[] {
+    return this.point ? neighbourCells(this.point, this.opts.geo ?? DEFAULT_GEO_LIMITS) : [];
+  }
 }
 
-/** The lookups of one item (a store fetches exactly these before it seeds an index for a batch). */
-export function storyLookups(item: Item, opts: StoryIndexOptions = {}): StoryLookups {
-  const features = featureSet(item.title);
-  const point = eventPoint(item.geo, item.publishedAt);
-  return {
-    hashes: identityOf(item, opts.hostAliases).hashes,
-    titleKeys: titleKeys(features, featureWeights(features).weights, opts.lsh ?? DEFAULT_LSH),
-    cells: point ? neighbourCells(point, opts.geo ?? DEFAULT_GEO_LIMITS) : [],
-  };
-}
+/** The lookups of one item. */
+export const storyLookups = (item: Item, opts: StoryIndexOptions = {}) => new StoryLookups(item, opts);
 
 /** One story as a store keeps it: what {@link StoryIndexState} seeds and reads back. */
 export interface StoryRecord {
@@ -176,8 +237,8 @@ export interface StoryRecord {
   time: number;
   events?: readonly string[];
   point?: EventPoint;
-  /** The feature set as indexed (at most 255 features) and its weight (a float32). */
-  features: Uint32Array;
+  /** The feature set as indexed (sorted, at most 255 features) and its weight (a float32). */
+  features: ArrayLike<number>;
   weight: number;
 }
 
@@ -199,6 +260,14 @@ export interface StoryIndexState {
   addBandEntry(key: number, s: number, sketch: number): void;
   cell(cell: string): readonly number[] | undefined;
   setCell(cell: string, stories: readonly number[]): void;
+  /** Every identity key and its story. */
+  forEachKey(fn: (hash: [number, number], s: number) => void): void;
+  /** Every title candidate key that has entries. */
+  forEachBand(fn: (key: number) => void): void;
+  /** Every geo cell and its stories. */
+  forEachCell(fn: (cell: string, stories: readonly number[]) => void): void;
+  /** `assign` of an item whose lookups are made ({@link storyLookups}, with this index's options). */
+  assignWith(lookups: StoryLookups, meta?: AssignMeta): StoryAssignment;
   /** What the last `assign` read besides its identity keys. */
   lastReads(): AssignReads;
 }
@@ -217,22 +286,31 @@ export interface AssignReads {
 
 /** Creates an empty in-memory story index. */
 export function createStoryIndex(opts: StoryIndexOptions = {}): StoryIndex {
-  return buildStoryIndex(opts, null).index;
+  return buildStoryIndex(opts, null, { stories: 0, entries: 0 }).index;
 }
 
-/** An empty index and its {@link StoryIndexState} (for stores; the CLI and tests use {@link createStoryIndex}). */
-export function createStoryIndexWithState(opts: StoryIndexOptions = {}): {
+/**
+ * An empty index and its {@link StoryIndexState} (for stores; the CLI and tests use {@link createStoryIndex}),
+ * its tables sized for about `room.stories` stories and `room.entries` band entries (seeding need not regrow).
+ */
+export function createStoryIndexWithState(
+  opts: StoryIndexOptions = {},
+  room: { stories: number; entries: number } = { stories: 0, entries: 0 },
+): {
   index: StoryIndex;
   state: StoryIndexState;
 } {
-  const { index, state } = buildStoryIndex(opts, []);
+  const { index, state } = buildStoryIndex(opts, [], room);
   return { index, state: state! };
 }
+
+const pow2AtLeast = (n: number, min: number) => Math.max(min, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
 
 /** `handles` (story → feature-pool handle) is kept only when the state is read: it costs memory per story. */
 function buildStoryIndex(
   opts: StoryIndexOptions,
   handles: number[] | null,
+  room: { stories: number; entries: number },
 ): { index: StoryIndex; state: StoryIndexState | null } {
   const thresholdLatin = opts.threshold ?? DEFAULT_THRESHOLD;
   const thresholdCjk = opts.thresholdCjk ?? DEFAULT_THRESHOLD_CJK;
@@ -243,9 +321,10 @@ function buildStoryIndex(
   const maxSpan = opts.maxStorySpanMs ?? MAX_STORY_SPAN_MS;
   // Story columns: story number → first item id (= storyId), canonical-is-relay flag; features in the pool.
   const firstIds: string[] = [];
-  const relayCanonical = new Column(new Uint8Array(1 << 12));
+  const stories = pow2AtLeast(2 * room.stories, 1 << 12);
+  const relayCanonical = new Column(new Uint8Array(stories));
   // Publication time (epoch ms) of the story's first dated item; NaN when none is dated yet.
-  const storyTime = new Column(new Float64Array(1 << 12));
+  const storyTime = new Column(new Float64Array(stories));
   /** Whether an item published at `t` may join story `s` by title (both dated: within the span). */
   const inSpan = (t: number, s: number) => {
     const st = storyTime.get(s);
@@ -256,8 +335,8 @@ function buildStoryIndex(
   const points = new Map<number, EventPoint>();
   const cells = new Map<string, number[]>();
   const keys = new IdTable();
-  const bands = new BandTable(perBucket);
-  const pool = new FeaturePool();
+  const bands = new BandTable(perBucket, pow2AtLeast(2 * room.entries, 1 << 12));
+  const pool = new FeaturePool(pow2AtLeast(16 * room.stories, 1 << 14));
   const candidates = new Uint32Array((lsh.bands + RARE_KEYS) * perBucket);
   const trace: AssignReads | null = handles ? { text: false, geo: false, stories: [] } : null;
 
@@ -292,14 +371,10 @@ function buildStoryIndex(
       const wb = pool.weight(handle);
       const minLength = Math.min(features.length, pool.length(handle));
       // Without the conflict term first: the conflict test reads the value tails only for pairs that may pass.
-      let sim = cjk
-        ? combineSimilarity(shared, total, wb, false)
-        : modelSimilarity(shared, total, wb, false, nShared, nRare, minLength);
+      let sim = candidateSimilarity(cjk, shared, total, wb, false, nShared, nRare, minLength);
       if (sim < threshold || sim <= bestSim) continue;
       if (pool.conflicts(features, handle))
-        sim = cjk
-          ? combineSimilarity(shared, total, wb, true)
-          : modelSimilarity(shared, total, wb, true, nShared, nRare, minLength);
+        sim = candidateSimilarity(cjk, shared, total, wb, true, nShared, nRare, minLength);
       if (sim < threshold || sim <= bestSim) continue;
       trace?.stories.push(s);
       if (!inSpan(t, s)) continue;
@@ -329,11 +404,15 @@ function buildStoryIndex(
   }
 
   function assign(item: Item, meta: AssignMeta = {}): StoryAssignment {
+    return assignWith(new StoryLookups(item, opts), meta);
+  }
+
+  function assignWith(l: StoryLookups, meta: AssignMeta = {}): StoryAssignment {
+    const item = l.item;
     const relay = meta.relay ?? isRelay(item, meta.sourceId, relaySources);
-    const { ev, ids, hashes } = identityOf(item, opts.hostAliases);
+    const { ev, ids, hashes, t } = l;
     sink ^= keys.touch(hashes);
     if (trace) [trace.text, trace.geo, trace.stories] = [false, false, []];
-    const t = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
     let match = -1;
     let similarity = 1;
     for (let i = 0; i < ids.length && match < 0; i++) {
@@ -345,13 +424,11 @@ function buildStoryIndex(
       if (!ids[i]!.startsWith('e:') && se && eventsConflict(ev, se)) continue;
       match = s;
     }
-    const features = featureSet(item.title);
-    const point = eventPoint(item.geo, item.publishedAt);
-    const { weights, total } = featureWeights(features);
+    const { features, point, weights, total } = l;
     let keyList: Uint32Array = NO_KEYS;
     if (match < 0) {
-      keyList = titleKeys(features, weights, lsh);
-      [match, similarity] = byText(features, weights, total, keyList, ev, point, isMostlyCjk(item.title), t);
+      keyList = l.titleKeys;
+      [match, similarity] = byText(features, weights, total, keyList, ev, point, l.cjk, t);
     }
     if (match < 0 && point) [match, similarity] = byGeo(point, ev);
 
@@ -440,7 +517,13 @@ function buildStoryIndex(
     addBandEntry: (key, s, sk) => bands.add(key, tracked[s]!, sk),
     cell: (cell) => cells.get(cell),
     setCell: (cell, stories) => cells.set(cell, [...stories]),
-    lastReads: () => trace!,
+    forEachKey: (fn) => keys.forEach(fn),
+    forEachBand: (fn) => bands.forEachKey(fn),
+    forEachCell: (fn) => {
+      for (const [cell, stories] of cells) fn(cell, stories);
+    },
+    assignWith,
+    lastReads: () => ({ ...trace! }),
   };
   return { index, state };
 }
