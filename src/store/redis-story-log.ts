@@ -151,7 +151,8 @@ export function createRedisStoryLog(opts: RedisStoryLogOptions): StoryStore & { 
       return run;
     },
     async size() {
-      await (queue = queue.then(catchUp).catch(() => undefined));
+      queue = queue.then(catchUp).catch(() => undefined);
+      await queue;
       return index.size;
     },
     replayed: () => replayed,

@@ -57,7 +57,10 @@ beforeAll(async () => {
     delayMs: 6_000,
   });
   server.route('/feed.xml', { kind: 'feed', body: rss(ITEMS) });
-  const config = testConfig([{ id: 'survey', url: server.url('/feed.xml'), articles: true }], uniquePrefix('articles'));
+  const config = testConfig(
+    [{ id: 'survey', url: server.url('/feed.xml'), articles: true }],
+    uniquePrefix('articles'),
+  );
   // A 1.5 s deadline for article pages, so the slow page (6 s) is left out.
   runtime = await startRuntime(config, { timings: { articleDeadlineMs: 1_500 } });
 });

@@ -80,8 +80,12 @@ describe('demo end to end: fetch → process → Redis stores → streams', () =
     expect(text.stdout).toMatch(/^physorg .* ok 30 items /m);
   });
 
-  it('`reprocess` runs a source\'s stored body through the stages again: nothing stored twice', async () => {
-    const env = { REDIS_URL, GEOINTEL_PREFIX: runtime.keys.prefix, GEOINTEL_INGEST_MAX_ITEM_AGE_DAYS: '36500' };
+  it("`reprocess` runs a source's stored body through the stages again: nothing stored twice", async () => {
+    const env = {
+      REDIS_URL,
+      GEOINTEL_PREFIX: runtime.keys.prefix,
+      GEOINTEL_INGEST_MAX_ITEM_AGE_DAYS: '36500',
+    };
     const before = await runtime.redis.xlen(runtime.keys.stream('all'));
     const r = await runCliAsync(['reprocess', 'physorg'], { env });
     expect(r.code, r.stderr).toBe(0);
