@@ -8,10 +8,11 @@
  * Nesting is capped by the caller (capNesting) before any parser sees the page; element count is capped
  * for Readability (a page above it yields no body text, and the descriptions are used instead).
  */
+
 import { Readability } from '@mozilla/readability';
 import { type CheerioAPI, load } from 'cheerio';
 import { parseHTML } from 'linkedom';
-import { cleanText } from '../parse/text.js';
+import { BLOCK, cleanText } from '../parse/text.js';
 
 /** The structural part of a domhandler node this module reads (cheerio's nodes). */
 interface DomNode {
@@ -79,43 +80,8 @@ const CONSENT_SUBSTRINGS =
 const CONTENT_WORDS =
   /(?:^|[\s_-])(?:article|articles|content|main|body|post|entry|story|text|detail|details|zoom|trs|editor|con|conts?|wz|zw|news-?content|pages?_content|cont)(?:$|[\s_-])/i;
 
-/** Elements that separate blocks of text. */
-const BLOCK_TAGS = new Set([
-  'html',
-  'body',
-  'address',
-  'article',
-  'blockquote',
-  'center',
-  'dd',
-  'div',
-  'dl',
-  'dt',
-  'fieldset',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'header',
-  'hr',
-  'li',
-  'main',
-  'ol',
-  'p',
-  'pre',
-  'section',
-  'table',
-  'tbody',
-  'td',
-  'tfoot',
-  'th',
-  'thead',
-  'tr',
-  'ul',
-  'br',
-]);
+/** Elements that separate blocks of text: the parse stage's, plus the page-level containers of whole pages. */
+const BLOCK_TAGS = new Set([...BLOCK, 'html', 'body', 'center', 'main', 'fieldset']);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
 /** A block's own text (its inline content, not that of nested blocks) and how much of it is link text. */

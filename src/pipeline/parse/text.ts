@@ -9,7 +9,8 @@ import { Parser } from 'htmlparser2';
 /** Elements whose text is never shown (their content is dropped from plain text). */
 const HIDDEN = new Set(['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object']);
 /** Elements that separate words: their boundaries become a space. */
-const BLOCK = new Set([
+/** Elements whose boundaries separate blocks of text (the article stage extends the list). */
+export const BLOCK = new Set([
   'address',
   'article',
   'aside',
