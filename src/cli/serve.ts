@@ -4,7 +4,8 @@
  */
 
 import pinoPretty from 'pino-pretty';
-import type { Config } from '../config/load.js';
+import { type ApiServer, startApi } from '../api/server.js';
+import { type Config, loadConfig } from '../config/load.js';
 import { GeoError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { type EmbeddedRedis, findLocalRedis, startEmbeddedRedis } from '../runtime/embedded-redis.js';
@@ -86,6 +87,32 @@ export function intakeProgress(runtime: Runtime, out: NodeJS.WriteStream): () =>
 export function exitSoon(code: number): number {
   setTimeout(() => process.exit(code), 2_000).unref();
   return code;
+}
+
+/**
+ * How every long-running command begins: the configuration, its logger, a signal listener registered before
+ * anything starts (a signal during start-up then stops the process cleanly once it is up), and Redis.
+ */
+export async function beginServing(
+  env: Record<string, string | undefined>,
+  role: string,
+  startRedis: boolean,
+) {
+  const config = loadConfig({ env });
+  const log = commandLogger(env, role);
+  const stopped = untilSignal(log);
+  return { config, log, stopped, ...(await chooseRedis(config, log, startRedis)) };
+}
+
+/** The API on PORT over an open runtime; the runtime is closed when the API cannot start. */
+export async function serveApi(runtime: Runtime, log: Logger): Promise<ApiServer> {
+  const { port, host } = runtime.config.app.http;
+  try {
+    return await startApi({ runtime, log, port, host });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
 }
 
 /** Resolves when SIGINT or SIGTERM arrives (once); a second signal exits at once. */

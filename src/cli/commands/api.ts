@@ -1,8 +1,6 @@
-import { startApi } from '../../api/server.js';
-import { loadConfig } from '../../config/load.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
+import { beginServing, exitSoon, serveApi } from '../serve.js';
 
 const HELP = `Usage: geointel api
 
@@ -17,11 +15,7 @@ export const command: Command = {
   help: HELP,
   async run(args, io) {
     parseFlags(args, {}, false);
-    const config = loadConfig({ env: io.env });
-    const log = commandLogger(io.env, 'api');
-    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
-    const stopped = untilSignal(log);
-    const { target } = await chooseRedis(config, log, false);
+    const { config, log, stopped, target } = await beginServing(io.env, 'api', false);
     const runtime = await openRuntime({
       config,
       log,
@@ -30,13 +24,7 @@ export const command: Command = {
       lead: false,
       metricsPort: null,
     });
-    let api: Awaited<ReturnType<typeof startApi>>;
-    try {
-      api = await startApi({ runtime, log, port: config.app.http.port, host: config.app.http.host });
-    } catch (err) {
-      await runtime.close();
-      throw err;
-    }
+    const api = await serveApi(runtime, log);
     log.info({ port: api.port }, 'api listening');
     await stopped;
     await api.close();

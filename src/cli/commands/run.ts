@@ -1,9 +1,7 @@
-import { startApi } from '../../api/server.js';
-import { loadConfig } from '../../config/load.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, exitSoon, intakeProgress, untilSignal } from '../serve.js';
+import { beginServing, exitSoon, intakeProgress, serveApi } from '../serve.js';
 
 const HELP = `Usage: geointel run
 
@@ -24,11 +22,7 @@ export const command: Command = {
   help: HELP,
   async run(args, io) {
     parseFlags(args, {}, false);
-    const config = loadConfig({ env: io.env });
-    const log = commandLogger(io.env, 'run');
-    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
-    const stopped = untilSignal(log);
-    const { target, embedded } = await chooseRedis(config, log, true);
+    const { config, log, stopped, target, embedded } = await beginServing(io.env, 'run', true);
     try {
       const runtime = await openRuntime({
         config,
@@ -37,13 +31,7 @@ export const command: Command = {
         roles: ROLES,
         metricsPort: null,
       });
-      let api: Awaited<ReturnType<typeof startApi>>;
-      try {
-        api = await startApi({ runtime, log, port: config.app.http.port, host: config.app.http.host });
-      } catch (err) {
-        await runtime.close();
-        throw err;
-      }
+      const api = await serveApi(runtime, log);
       log.info(
         {
           redis: embedded?.display ?? 'REDIS_URL',

@@ -1,9 +1,8 @@
-import { loadConfig } from '../../config/load.js';
 import { GeoError } from '../../errors.js';
 import { ROLES, type Role } from '../../runtime/queues.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
-import { chooseRedis, commandLogger, exitSoon, untilSignal } from '../serve.js';
+import { beginServing, exitSoon } from '../serve.js';
 
 const HELP = `Usage: geointel worker --role fetch|process|deliver|all [--metrics-port N]
 
@@ -39,11 +38,7 @@ export const command: Command = {
     const port = values['metrics-port'];
     if (port !== undefined && !/^\d+$/.test(port))
       throw new GeoError('USAGE', `--metrics-port must be a port number`);
-    const config = loadConfig({ env: io.env });
-    const log = commandLogger(io.env, 'worker');
-    // Listen before starting anything: a signal during start-up stops the process cleanly once it is up.
-    const stopped = untilSignal(log);
-    const { target } = await chooseRedis(config, log, false);
+    const { config, log, stopped, target } = await beginServing(io.env, 'worker', false);
     const runtime = await openRuntime({
       config,
       log,
