@@ -40,6 +40,12 @@ export function redisKeys(prefix: string) {
     digest: (date: string) => k('digest', date),
     /** Outbox of digests to deliver (stream of `{date}`), appended once per date. */
     digestOutbox: () => k('outbox', 'digest'),
+    /** The audit trail: every editor and admin action (stream; src/store/audit.ts). */
+    audit: () => k('audit'),
+    /** The audit entries of one target (`story:<id>`, `edition:<date>`, …): a stream of entry ids. */
+    auditOf: (target: string) => k('audit', target),
+    // Further keys of the editors' workflow, streams, subscriptions and the text index follow; each owner adds
+    // its keys below, in its own block with a comment naming the module that writes them.
   };
 }
 

@@ -105,3 +105,37 @@ export interface DigestStore {
   putIfAbsent(d: StoredDigest): Promise<boolean>;
   get(date: string): Promise<StoredDigest | null>;
 }
+
+/** What an editor changed when accepting a candidate (absent fields keep the record's own). */
+export interface EditorEdits {
+  title?: string;
+  summary?: string;
+  titleZh?: string;
+  summaryZh?: string;
+}
+
+/** An accepted candidate, as the candidates workflow hands it to the editions. */
+export interface AcceptedEntry {
+  storyId: string;
+  /** The story's digest day (YYYY-MM-DD, digest.timeZone/cutoffHour of its digest time). */
+  date: string;
+  /** The section (topic id) it goes in: the record's topic unless the editor chose another. */
+  section: string;
+  edits: EditorEdits;
+  /** Token holder who accepted it, and when (ISO-8601). */
+  by: string;
+  at: string;
+}
+
+/**
+ * Editions of the bulletin, one per digest date: a draft until an editor publishes it as the final edition with
+ * its issue number. The candidates workflow only calls `place`; the editions module owns the rest.
+ */
+export interface EditionPlacer {
+  /**
+   * Places an accepted story in the edition of `entry.date`, or, when that edition is already published, in
+   * the first unpublished edition after it; returns that edition's date. Placing a story again replaces its
+   * entry (new edits or section) in the edition that holds it, unless that edition is published.
+   */
+  place(entry: AcceptedEntry): Promise<{ edition: string }>;
+}
