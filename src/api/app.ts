@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import { JOB_OPTIONS, QUEUES, type QueueName } from '../runtime/queues.js';
 import { connect } from '../runtime/redis.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { createRedisAuditStore } from '../store/audit.js';
 import { redisKeys } from '../store/keys.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
@@ -125,6 +126,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
       streamMaxLen: retention.streamMaxLen,
     }),
     sourceStates: createRedisSourceStore({ redis, prefix }),
+    audit: createRedisAuditStore({ redis, prefix }),
     queues,
     now: deps.now ?? Date.now,
   };

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { QueueName } from '../runtime/queues.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { AuditStore } from '../store/audit.js';
 import type { RedisKeys } from '../store/keys.js';
 import type { RecordStore, SourceStateStore } from '../store/types.js';
 
@@ -15,6 +16,8 @@ export interface ApiContext {
   keys: RedisKeys;
   records: RecordStore;
   sourceStates: SourceStateStore;
+  /** The audit trail: every editor and admin action appends one entry (who, when, what, before/after). */
+  audit: AuditStore;
   /** The queues, on the API's client (adding a job while Redis is away fails instead of waiting). */
   queues: Record<QueueName, Queue>;
   now: () => number;
