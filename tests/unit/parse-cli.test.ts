@@ -1,4 +1,7 @@
 /** `geointel parse` through the real CLI entry (main) with in-memory streams. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -36,15 +39,39 @@ describe('geointel parse', () => {
     expect(lines.map((l) => l.code)).toEqual(['DATE_UNPARSEABLE', 'DATE_UNPARSEABLE']);
   });
 
-  it('passes --url and --content-type through', async () => {
-    const r = await run([
-      'tests/fixtures/parse/bold-title.xml',
-      '--url',
-      'https://e.org/feed',
-      '--content-type',
-      'text/xml; charset=utf-8',
-    ]);
-    expect(JSON.parse(r.stdout).items[0].title).toBe('bold quake');
+  it('passes --url and --content-type through: each changes the result it should', async () => {
+    // A relative link (resolved against --url) and a KOI8-R title with no charset in the prolog (decoded by the
+    // charset of --content-type): without the flags the link stays unresolved and the title is read otherwise.
+    const dir = mkdtempSync(join(tmpdir(), 'geointel-parse-cli-'));
+    const file = join(dir, 'koi8.xml');
+    const koi8 = Buffer.from([0xed, 0xcf, 0xd3, 0xcb, 0xd7, 0xc1]); // «Москва» in KOI8-R
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('<rss version="2.0"><channel><title>F</title><item><title>'),
+        koi8,
+        Buffer.from('</title><link>/news/1</link></item></channel></rss>'),
+      ]),
+    );
+    try {
+      const withFlags = await run([
+        file,
+        '--url',
+        'https://e.org/feed',
+        '--content-type',
+        'text/xml; charset=koi8-r',
+      ]);
+      expect(withFlags.code).toBe(0);
+      const item = JSON.parse(withFlags.stdout).items[0];
+      expect(item.title).toBe('Москва');
+      expect(item.link).toBe('https://e.org/news/1');
+      const bare = await run([file]);
+      const plain = JSON.parse(bare.stdout).items[0];
+      expect(plain.title).not.toBe('Москва');
+      expect(plain.link ?? null).not.toBe('https://e.org/news/1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with {"code","message"} on stderr when the file is not a feed', async () => {

@@ -320,13 +320,18 @@ describe('gap fill by the sax reader (rule table)', () => {
 
   it('pollution fixture through rss-parser: no throw, plain strings, no native-code text', async () => {
     const text = readFileSync('tests/fixtures/parse/pollution.xml', 'utf8');
-    const rp = await runRssParser(text);
-    if (rp) {
-      const ctx = newContext(null, 10);
-      const json = JSON.stringify(readRssParserOnly(rp, ctx));
-      expect(json).not.toMatch(/native code/);
-    }
+    // Its undefined entities (&toString; …) make rss-parser refuse the file (the sax path reads it: parse-security).
+    expect(await runRssParser(text)).toBeNull();
+    // Without them rss-parser reads it, and what it hands over holds only plain strings.
+    const rp = await runRssParser(text.replace(/&(toString|__proto__|constructor|hasOwnProperty);/g, ''));
+    expect(rp).not.toBeNull();
+    const read = readRssParserOnly(rp!, newContext(null, 10));
+    const json = JSON.stringify(read);
+    expect(json).not.toMatch(/native code|function/);
+    expect(json).toContain('https://example.org/1');
+    expect(json).toContain('https://example.org/2');
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).toString).toBe(Object.prototype.toString);
   });
 });
 
