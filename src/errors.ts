@@ -53,6 +53,24 @@ const TABLE: Record<string, RetryDecision> = {
   CLAIM_CONFLICT: 'permanent',
   /** A plain request to a WebSocket path. */
   UPGRADE_REQUIRED: 'permanent',
+  /** A cookie-authenticated state change without the session's X-CSRF-Token, or from a foreign Origin. */
+  CSRF_FAILED: 'permanent',
+  /** The edition is published (final): it cannot be changed or published again. */
+  EDITION_PUBLISHED: 'permanent',
+  /** Nothing to publish: the edition has no items. */
+  EDITION_EMPTY: 'permanent',
+  /** The edition changed since the version the editor saw (publish again after reviewing it). */
+  EDITION_CHANGED: 'permanent',
+  // E-mail (src/mail/): the SMTP server's answer for one message
+  /** 5xx: the server refused the message or recipient for good. */
+  MAIL_REJECTED: 'permanent',
+  /** 4xx, connection or timeout: try the message again later. */
+  MAIL_UNAVAILABLE: 'backoff',
+  // Translation backends (src/translate/); a timeout or connection failure is TIMEOUT / NETWORK_ERROR
+  /** The backend failed (5xx, 429) or answered something that is not a translation: try again later. */
+  TRANSLATION_FAILED: 'backoff',
+  /** The backend refused the request (4xx: key, language, size, a redirect): the same request fails again. */
+  TRANSLATION_REFUSED: 'permanent',
 };
 
 /** Every code of the table (the HTTP status table below must name each one: tests/unit/errors-http.test.ts). */
@@ -97,6 +115,14 @@ const HTTP_STATUS: Record<string, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   CLAIM_CONFLICT: 409,
   UPGRADE_REQUIRED: 426,
+  CSRF_FAILED: 403,
+  EDITION_PUBLISHED: 409,
+  EDITION_EMPTY: 409,
+  EDITION_CHANGED: 409,
+  MAIL_REJECTED: 502,
+  MAIL_UNAVAILABLE: 503,
+  TRANSLATION_FAILED: 502,
+  TRANSLATION_REFUSED: 502,
 };
 
 /**

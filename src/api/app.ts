@@ -22,19 +22,28 @@ import { JOB_OPTIONS, QUEUES, type QueueName } from '../runtime/queues.js';
 import { connect } from '../runtime/redis.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createRedisAuditStore } from '../store/audit.js';
+import { createRedisEditionStore } from '../store/editions.js';
 import { redisKeys } from '../store/keys.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
+import { createRedisSessionStore } from '../store/sessions.js';
 import type { TokenStore } from '../store/tokens.js';
 import { VERSION } from '../version.js';
-import { authHook, isRouteRole, type RouteRole } from './auth.js';
+import { BULL_BOARD_PATH, webRoutes } from '../web/index.js';
+import { type AuthStores, authHook, isRouteRole, type RouteRole } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorBody, toApiError } from './errors.js';
+import { candidateRoutes } from './routes/candidates.js';
 import { digestRoutes } from './routes/digests.js';
+import { editionRoutes } from './routes/editions.js';
+import { mailRoutes } from './routes/mail.js';
 import { opsRoutes } from './routes/ops.js';
 import { recordRoutes } from './routes/records.js';
+import { sessionRoutes } from './routes/session.js';
 import { sourceRoutes } from './routes/sources.js';
 import { relayHttpError, streamRoutes, webSocketAuthorizer, webSocketRoute } from './routes/streams.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { createStreamRelay, type StreamRelay } from './stream-relay.js';
 import { attachWebSocket } from './ws.js';
 
@@ -70,6 +79,8 @@ export type ApiInstance = FastifyInstance & { routeTable: readonly RouteEntry[] 
  */
 export const PLUGIN_ROUTE_ROLES: ReadonlyArray<{ prefix: string; role: RouteRole }> = [
   { prefix: '/docs', role: 'public' },
+  // @bull-board (src/web/bull-board.ts): the queues' jobs and their data, for admins.
+  { prefix: BULL_BOARD_PATH, role: 'admin' },
 ];
 
 /** Deepest JSON nesting a request body may have (no route takes nested bodies; T-O5). */
@@ -127,6 +138,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     }),
     sourceStates: createRedisSourceStore({ redis, prefix }),
     audit: createRedisAuditStore({ redis, prefix }),
+    editions: createRedisEditionStore({ redis, prefix }),
     queues,
     now: deps.now ?? Date.now,
   };
@@ -162,7 +174,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
       const summary = (route.schema as { description?: string }).description;
       route.schema = {
         ...route.schema,
-        security: [{ bearerAuth: [] }],
+        security: [{ bearerAuth: [] }, { sessionCookie: [] }],
         description: `${summary ? `${summary}\n\n` : ''}Role: ${role} or higher.`,
       };
     }
@@ -178,8 +190,19 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     parseJson(request, body as string, done);
   });
 
+  // Credentials: bearer tokens, or the browser session cookie (src/api/auth.ts, src/store/sessions.ts).
+  const stores: AuthStores = {
+    tokens: deps.tokens,
+    sessions: createRedisSessionStore({
+      redis,
+      prefix,
+      ttlMs: runtime.config.app.http.sessionHours * 3_600_000,
+      now: ctx.now,
+    }),
+  };
   app.decorateRequest('auth', null);
-  app.addHook('onRequest', authHook(deps.tokens));
+  app.decorateRequest('session', null);
+  app.addHook('onRequest', authHook(stores));
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     return payload;
@@ -218,9 +241,15 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
           version: VERSION,
           description:
             'Records, stories, digests and sources of geointel. Roles: viewer < editor < admin; send ' +
-            '`Authorization: Bearer <token>` (`geointel token create`). Errors: `{ "error": { "code", "message" } }`.',
+            '`Authorization: Bearer <token>` (`geointel token create`), or from a browser the `gi_session` cookie of ' +
+            '`POST /v1/session` with `X-CSRF-Token` on state changes. Errors: `{ "error": { "code", "message" } }`.',
         },
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer' },
+            sessionCookie: { type: 'apiKey', in: 'cookie', name: 'gi_session' },
+          },
+        },
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -228,15 +257,22 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     opsRoutes(app, ctx);
     recordRoutes(app, ctx);
     digestRoutes(app, ctx);
+    candidateRoutes(app, ctx);
+    editionRoutes(app, ctx);
+    mailRoutes(app, ctx);
     sourceRoutes(app, ctx);
+    sessionRoutes(app, ctx, stores);
+    tokenRoutes(app, ctx, deps.tokens);
     streamRoutes(app, ctx, relay);
+    subscriptionRoutes(app, ctx, relay);
+    webRoutes(app, ctx);
     webSocketRoute(app);
     deps.extend?.(app, ctx);
     // The WebSocket upgrade is served on the raw server (fastify's handlers never see upgrades); same relay,
     // same token check. Closed before the relay.
     const ws = attachWebSocket(app.server, relay, {
       path: '/v1/ws',
-      authorize: webSocketAuthorizer(ctx, deps.tokens),
+      authorize: webSocketAuthorizer(ctx, stores),
       log,
     });
     app.addHook('preClose', async () => {

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { QueueName } from '../runtime/queues.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { AuditStore } from '../store/audit.js';
+import type { EditionStore } from '../store/editions.js';
 import type { RedisKeys } from '../store/keys.js';
 import type { RecordStore, SourceStateStore } from '../store/types.js';
 
@@ -18,6 +19,8 @@ export interface ApiContext {
   sourceStates: SourceStateStore;
   /** The audit trail: every editor and admin action appends one entry (who, when, what, before/after). */
   audit: AuditStore;
+  /** Editions of the bulletin: `place` (the candidates workflow), drafts, order, publish, archive. */
+  editions: EditionStore;
   /** The queues, on the API's client (adding a job while Redis is away fails instead of waiting). */
   queues: Record<QueueName, Queue>;
   now: () => number;

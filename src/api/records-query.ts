@@ -1,53 +1,32 @@
 /**
- * `GET /v1/records`: stories newest first by digest time (publishedAt, else fetchedAt), read from the
- * `rec:time` index, filtered, a page at a time.
- *
- * The cursor is opaque to clients: base64url of `<digest time ms>:<story id>` of the last story a page
- * examined. The next page continues strictly after that position in the order (time descending, then story
- * id descending, Redis's order of equal scores), so stories stored meanwhile never shift a page and none is
- * returned twice. A filtered page may hold fewer than `limit` stories (one request examines at most
- * {@link SCAN_MAX}); the end of the list is `next: null`.
+ * `GET /v1/records`: from the query string to a {@link RecordsQuery} of the record query store
+ * (src/store/record-query.ts, which reads Redis and documents the order and the cursor). Values that the JSON
+ * schema cannot check alone are checked here against the configuration: topic ids, commodity and country tags,
+ * the map box, dates and the words of `q`.
  */
-import type { Redis } from 'ioredis';
+import type { Config } from '../config/load.js';
 import { GeoError } from '../errors.js';
-import type { DigestRecord, DuplicateRef } from '../pipeline/types.js';
-import type { RedisKeys } from '../store/keys.js';
+import { parseBbox } from '../pipeline/search/bbox.js';
+import { textTokens } from '../pipeline/search/tokens.js';
+import type { RecordsQuery } from '../store/record-query.js';
 
-export interface RecordsQuery {
+export { decodeCursor, encodeCursor, SCAN_MAX } from '../store/record-query.js';
+
+/** Tokens a `q` may hold at most (each is one more set to intersect). */
+export const MAX_QUERY_TOKENS = 8;
+
+export interface RecordsQuerystring {
   topic?: string;
   source?: string;
   language?: string;
-  /** Inclusive lower bound, ms. */
-  fromMs?: number;
-  /** Exclusive upper bound, ms. */
-  toMs?: number;
+  commodity?: string;
+  country?: string;
+  bbox?: string;
+  q?: string;
+  from?: string;
+  to?: string;
   cursor?: string;
   limit: number;
-}
-
-export interface RecordsPage {
-  items: DigestRecord[];
-  next: string | null;
-}
-
-interface Position {
-  t: number;
-  id: string;
-}
-
-const SCAN_CHUNK = 200;
-/** Stories one request examines at most (a sparse filter returns a short page with a cursor). */
-export const SCAN_MAX = 5_000;
-
-export function encodeCursor(p: Position): string {
-  return Buffer.from(`${p.t}:${p.id}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(s: string): Position {
-  const raw = /^[A-Za-z0-9_-]{1,400}$/.test(s) ? Buffer.from(s, 'base64url').toString('utf8') : '';
-  const m = /^(\d{1,16}):([^\s]{1,200})$/.exec(raw);
-  if (!m) throw new GeoError('INPUT_INVALID', 'cursor is not one this API returned');
-  return { t: Number(m[1]), id: m[2]! };
 }
 
 /** `YYYY-MM-DD` (UTC midnight) or an ISO-8601 instant, as ms. */
@@ -62,78 +41,37 @@ export function parseInstant(s: string, field: string): number {
   return ms;
 }
 
-/** Redis orders equal scores by member bytes. */
-const compareIds = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-function matches(r: DigestRecord, q: RecordsQuery): boolean {
-  if (q.topic !== undefined && !(r.relevant && r.topics.some((t) => t.id === q.topic))) return false;
-  if (q.source !== undefined && r.source.id !== q.source) return false;
-  if (q.language !== undefined && r.language !== q.language) return false;
-  return true;
-}
-
-/** Appends each story's later duplicates (as RecordStore.story does). */
-export async function withDuplicates(
-  redis: Redis,
-  keys: RedisKeys,
-  records: DigestRecord[],
-): Promise<DigestRecord[]> {
-  if (records.length === 0) return records;
-  const p = redis.pipeline();
-  for (const r of records) p.lrange(keys.storyDuplicates(r.storyId), 0, -1);
-  const res = (await p.exec()) ?? [];
-  return records.map((r, i) => {
-    const [err, list] = res[i]!;
-    if (err) throw err;
-    const dups = (list as string[]).map((s) => JSON.parse(s) as DuplicateRef);
-    return { ...r, duplicates: [...r.duplicates, ...dups] };
-  });
-}
-
-export async function queryRecords(redis: Redis, keys: RedisKeys, q: RecordsQuery): Promise<RecordsPage> {
-  const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-  const upper = q.toMs === undefined ? '+inf' : `(${q.toMs}`;
-  const max = after && (q.toMs === undefined || after.t < q.toMs) ? String(after.t) : upper;
-  const min = q.fromMs === undefined ? '-inf' : String(q.fromMs);
-  const items: DigestRecord[] = [];
-  let last: Position | null = null;
-  let examined = 0;
-  let offset = 0;
-  let exhausted = false;
-  while (items.length < q.limit && examined < SCAN_MAX && !exhausted) {
-    const flat = await redis.zrevrangebyscore(
-      keys.storyTimes(),
-      max,
-      min,
-      'WITHSCORES',
-      'LIMIT',
-      offset,
-      SCAN_CHUNK,
-    );
-    const page: Position[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) page.push({ id: flat[i]!, t: Number(flat[i + 1]) });
-    offset += page.length;
-    exhausted = page.length < SCAN_CHUNK;
-    // Equal scores at the cursor: skip what earlier pages examined (ids at or above the cursor's).
-    const fresh = page.filter((p) => !(after && p.t === after.t && compareIds(p.id, after.id) >= 0));
-    const raw = fresh.length > 0 ? await redis.mget(...fresh.map((p) => keys.storyRecord(p.id))) : [];
-    for (let i = 0; i < fresh.length; i++) {
-      examined++;
-      last = fresh[i]!;
-      const json = raw[i];
-      // A record past its TTL whose time entry the next trim removes.
-      if (json) {
-        const r = JSON.parse(json) as DigestRecord;
-        if (matches(r, q)) items.push(r);
-      }
-      if (items.length === q.limit || examined >= SCAN_MAX) {
-        exhausted = exhausted && i === fresh.length - 1;
-        break;
-      }
-    }
+/** The query of a request, checked against the configuration; INPUT_INVALID names what is wrong. */
+export function recordsQueryOf(q: RecordsQuerystring, config: Pick<Config, 'topics' | 'tags'>): RecordsQuery {
+  if (q.topic !== undefined && !config.topics.topics.some((t) => t.id === q.topic))
+    throw new GeoError('INPUT_INVALID', 'topic is not a topic id of config/topics.yaml');
+  if (q.commodity !== undefined && !Object.hasOwn(config.tags.commodities, q.commodity))
+    throw new GeoError('INPUT_INVALID', 'commodity is not a commodity id of config/tags.yaml');
+  const country = q.country?.toUpperCase();
+  if (country !== undefined && !Object.hasOwn(config.tags.countries, country))
+    throw new GeoError('INPUT_INVALID', 'country is not an ISO 3166-1 alpha-2 code of config/tags.yaml');
+  let tokens: string[] | undefined;
+  if (q.q !== undefined) {
+    tokens = textTokens(q.q, MAX_QUERY_TOKENS + 1);
+    if (tokens.length === 0)
+      throw new GeoError(
+        'INPUT_INVALID',
+        'q holds no searchable word (stop-words and one-letter words are not indexed)',
+      );
+    if (tokens.length > MAX_QUERY_TOKENS)
+      throw new GeoError('INPUT_INVALID', `q may hold at most ${MAX_QUERY_TOKENS} searchable words`);
   }
   return {
-    items: await withDuplicates(redis, keys, items),
-    next: exhausted || last === null ? null : encodeCursor(last),
+    topic: q.topic,
+    source: q.source,
+    language: q.language,
+    commodity: q.commodity,
+    country,
+    bbox: q.bbox === undefined ? undefined : parseBbox(q.bbox),
+    tokens,
+    fromMs: q.from === undefined ? undefined : parseInstant(q.from, 'from'),
+    toMs: q.to === undefined ? undefined : parseInstant(q.to, 'to'),
+    cursor: q.cursor,
+    limit: q.limit,
   };
 }

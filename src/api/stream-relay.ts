@@ -78,9 +78,17 @@ export interface StreamRelay {
   /**
    * Serves one SSE client of `topic` on a plain node:http request (fastify: `reply.hijack()` first). 400 for
    * an invalid topic or `lastEventId`, 503 when Redis does not answer before the stream opens; after that
-   * the response is the stream until the client goes, is too slow, or the relay closes.
+   * the response is the stream until the client goes, is too slow, or the relay closes. With `filter`, only
+   * the records it accepts are sent (a saved subscription's stream): the others are skipped as if sent, so
+   * resume and resync work as on the whole topic.
    */
-  serveSse(req: IncomingMessage, res: ServerResponse, topic: string, lastEventId: string | null): void;
+  serveSse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    topic: string,
+    lastEventId: string | null,
+    filter?: (e: RecordEvent) => boolean,
+  ): void;
   /**
    * Calls `onEvent` for every event of `topic` after `fromId` (null: live from now) until it returns false
    * or the returned function is called. Throws `INPUT_INVALID` for an invalid topic or id.
@@ -587,7 +595,7 @@ export function createStreamRelay(opts: StreamRelayOptions): StreamRelay {
   }
 
   return {
-    serveSse(req, res, topic, lastEventId) {
+    serveSse(req, res, topic, lastEventId, filter) {
       let from: string | null;
       try {
         from = checkArgs(topic, lastEventId);
@@ -626,7 +634,11 @@ export function createStreamRelay(opts: StreamRelayOptions): StreamRelay {
         fail(err) {
           if (!res.headersSent && !res.destroyed) onHttpError(res, httpStatusFor(err.code), err);
         },
-        records: (batch) => write(sseBuffer(batch)),
+        records(batch) {
+          if (!filter) return write(sseBuffer(batch));
+          const events = batch.events.filter(filter);
+          return events.length === 0 || write(sseRecordsBuffer(events));
+        },
         resync: (e) => write(resyncFrame(e.requested, e.oldest)),
         ping: () => write(PING_FRAME),
         ready() {

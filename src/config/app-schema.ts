@@ -32,6 +32,10 @@ export const AppSchema = z
         port: z.coerce.number().int().min(0).max(65535).default(8080),
         metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
         host: z.string().default('0.0.0.0'),
+        /** How long a browser session (cookie `gi_session`, POST /v1/session) lasts from sign-in, in hours. */
+        sessionHours: z.coerce.number().positive().max(720).default(12),
+        /** Mark the session cookie `Secure` even on plain HTTP (behind a TLS-terminating proxy). */
+        secureCookies: Bool.default(false),
       })
       .strict()
       .prefault({}),
@@ -109,6 +113,39 @@ export const AppSchema = z
       })
       .strict()
       .prefault({}),
+    mail: z
+      .object({
+        /** Base URL of the API as recipients reach it: unsubscribe links point there (GEOINTEL_MAIL_PUBLIC_URL). */
+        publicUrl: z.string().url().default('http://localhost:8080'),
+        /** Mailing lists beyond `smtp.to` (which is the list `default`: zh, every topic). */
+        lists: z
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+                lang: z.enum(['zh', 'en']).default('zh'),
+                /** Topic ids whose sections the list receives; empty: every topic. */
+                topics: z.array(z.string()).default([]),
+                to: z.array(z.string().email()).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Webhooks of saved subscriptions (src/workers/webhook.ts, docs/api.md §Subscriptions and webhooks). */
+    webhooks: z
+      .object({
+        /** Tries per delivery (the first one included) before it fails for good. */
+        attempts: z.coerce.number().int().min(1).max(50).default(10),
+        /** First retry delay; each next one doubles (±25 % jitter, at most 15 min); Retry-After wins. */
+        backoffMs: z.coerce.number().int().positive().default(10_000),
+        /** One attempt (DNS, connect, send, response headers) must end within this. */
+        timeoutMs: z.coerce.number().int().positive().max(120_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
     queue: z
       .object({
         /** BullMQ job lock: a dead worker's jobs run again after it (plus one stalled check). */
@@ -122,17 +159,60 @@ export const AppSchema = z
         closeTimeoutMs: z.coerce.number().int().positive().default(10_000),
         fetchConcurrency: z.coerce.number().int().positive().default(8),
         processConcurrency: z.coerce.number().int().positive().default(2),
-        deliverConcurrency: z.coerce.number().int().positive().default(1),
+        /** Webhook deliveries wait on receivers (up to webhooks.timeoutMs each): several at once. */
+        deliverConcurrency: z.coerce.number().int().positive().default(4),
         articleConcurrency: z.coerce.number().int().positive().default(4),
         /** How long a process job waits for its article pages; past it the records go without them. */
         articleDeadlineMs: z.coerce.number().int().positive().default(120_000),
+        /** Machine drafts in flight at once per worker process (only with a translation backend). */
+        translateConcurrency: z.coerce.number().int().positive().default(2),
       })
       .strict()
+      .prefault({}),
+    /** Machine-drafted Chinese of candidates (src/translate/, docs/translation.md); backend none: nothing is translated. */
+    translation: z
+      .object({
+        backend: z.enum(['none', 'libretranslate', 'openai']).default('none'),
+        /** LibreTranslate: the server (POST <url>/translate); openai: the base URL (POST <url>/chat/completions). */
+        url: z.string().url().optional(),
+        /** openai: the model name (required there). */
+        model: z.string().min(1).optional(),
+        /** The key, when the backend wants one (GEOINTEL_TRANSLATION_API_KEY); better: apiKeyEnv. */
+        apiKey: z.string().min(1).optional(),
+        /** Name of the environment variable holding the key (e.g. OPENAI_API_KEY), read by the config door. */
+        apiKeyEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+          .optional(),
+        /** The backend's code for Simplified Chinese (some LibreTranslate versions call it zh-Hans). */
+        target: z.string().min(1).default('zh'),
+        /** One request must answer within this. */
+        timeoutMs: z.coerce.number().int().positive().max(600_000).default(30_000),
+        /** Characters of one story sent (title first; a longer summary is cut at a sentence end). */
+        maxChars: z.coerce.number().int().min(100).max(20_000).default(2_000),
+      })
+      .strict()
+      .superRefine((t, ctx) => {
+        if (t.backend !== 'none' && !t.url)
+          ctx.addIssue({ code: 'custom', path: ['url'], message: `backend ${t.backend} needs url` });
+        if (t.backend === 'openai' && !t.model)
+          ctx.addIssue({ code: 'custom', path: ['model'], message: 'backend openai needs model' });
+      })
       .prefault({}),
     retention: z
       .object({
         streamMaxLen: z.coerce.number().int().positive().default(10_000),
         recordDays: z.coerce.number().int().positive().default(90),
+      })
+      .strict()
+      .prefault({}),
+    /** The editors' candidates (src/store/candidates.ts, docs/api.md §Candidates). */
+    editors: z
+      .object({
+        /** Candidates not decided within this many days (by digest time) leave the pool. */
+        candidateDays: z.coerce.number().positive().default(7),
+        /** An editor's claim on a candidate lasts this long unless claimed again (renewed) or decided. */
+        claimSeconds: z.coerce.number().int().positive().default(900),
       })
       .strict()
       .prefault({}),

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type AppConfig, AppSchema } from './app-schema.js';
+import { type GlossaryFile, GlossaryFileSchema } from './glossary-schema.js';
 import { type SourceEntry, SourcesFileSchema } from './sources-schema.js';
 import { type TagsFile, TagsFileSchema } from './tags-schema.js';
 import { type TopicsFile, TopicsFileSchema } from './topics-schema.js';
@@ -39,6 +40,8 @@ export interface Config {
   topics: TopicsFile;
   /** config/tags.yaml (commodity and country lexicons); required: an absent file is a configuration error. */
   tags: TagsFile;
+  /** config/glossary.yaml (aligned terms for translation and the 关键词 line); absent file: no entries. */
+  glossary: GlossaryFile;
   dir: string;
 }
 
@@ -220,7 +223,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The one configuration door: reads the four YAML files (geointel.yaml may be absent), applies environment
+ * The one configuration door: reads the YAML files (geointel.yaml and glossary.yaml may be absent), applies environment
  * overrides, validates all of them and returns a deep-frozen object. Throws ConfigError listing every problem
  * in every file; a bad value from a GEOINTEL_* variable is blamed on the variable.
  */
@@ -263,6 +266,59 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   });
   const tags = tagsYaml ? validate(TagsFileSchema, tagsYaml.data, tagsFile, tagsYaml, issues) : undefined;
 
-  if (issues.length > 0 || !app || !sources || !topics || !tags) throw new ConfigError(issues);
-  return deepFreeze({ app, sources: sources.sources, topics, tags, dir });
+  const glossaryFile = join(dir, 'glossary.yaml');
+  // Optional: without it nothing is protected in translations and the 关键词 line shows tags only.
+  const glossaryYaml = readYaml(glossaryFile, issues, { optional: true });
+  const glossary = glossaryYaml
+    ? validate(GlossaryFileSchema, glossaryYaml.data, glossaryFile, glossaryYaml, issues)
+    : { entries: [] };
+  if (glossaryYaml && tags) checkGlossaryTags(glossaryYaml, tags, glossaryFile, issues);
+  if (app) resolveTranslationKey(app, env, appFile, issues);
+
+  if (issues.length > 0 || !app || !sources || !topics || !tags || !glossary) throw new ConfigError(issues);
+  return deepFreeze({ app, sources: sources.sources, topics, tags, glossary, dir });
+}
+
+/**
+ * A glossary entry's `tag` must name a commodity of tags.yaml (it labels that tag on the 关键词 line). Checked on
+ * the file as read, so that it is reported with the file's other problems.
+ */
+function checkGlossaryTags(yaml: YamlFile, tags: TagsFile, file: string, issues: ConfigIssue[]): void {
+  const entries = (yaml.data as { entries?: unknown } | null)?.entries;
+  if (!Array.isArray(entries)) return;
+  entries.forEach((e: unknown, i) => {
+    const tag = (e as { tag?: unknown } | null)?.tag;
+    if (typeof tag === 'string' && !Object.hasOwn(tags.commodities, tag)) {
+      const path = ['entries', i, 'tag'];
+      issues.push({
+        file,
+        path: pathString(path),
+        line: yaml.lineOf(path),
+        message: `"${tag}" is not a commodity of tags.yaml`,
+      });
+    }
+  });
+}
+
+/**
+ * `translation.apiKeyEnv` names the variable holding the backend's key (e.g. OPENAI_API_KEY): the config door
+ * reads it once, into `translation.apiKey`, unless GEOINTEL_TRANSLATION_API_KEY set that already. A backend
+ * configured with a named variable that is not set is a configuration error (the message never shows a value).
+ */
+function resolveTranslationKey(
+  app: AppConfig,
+  env: Record<string, string | undefined>,
+  file: string,
+  issues: ConfigIssue[],
+): void {
+  const t = app.translation;
+  if (t.backend === 'none' || t.apiKey || !t.apiKeyEnv) return;
+  const key = env[t.apiKeyEnv];
+  if (key) t.apiKey = key;
+  else
+    issues.push({
+      file,
+      path: 'translation.apiKeyEnv',
+      message: `the environment variable ${t.apiKeyEnv} named here holds no API key (set it, or remove apiKeyEnv for a backend without one)`,
+    });
 }

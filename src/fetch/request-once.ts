@@ -18,6 +18,12 @@ export interface HopOptions {
   /** Aborts everything (total deadline or caller); its reason should be a GeoError. */
   signal: AbortSignal;
   onConnect?: (info: ConnectInfo) => void;
+  /** @defaultValue 'GET' (webhooks POST: src/fetch/webhook-post.ts) */
+  method?: 'GET' | 'POST';
+  /** Request body (with `method: 'POST'`; the caller sets Content-Type and Content-Length). */
+  body?: Buffer;
+  /** false: answer at the response headers for every status, never reading the body. @defaultValue true */
+  readBody?: boolean;
 }
 
 /** What one hop produced; `body` only for 2xx responses. */
@@ -50,7 +56,8 @@ export function classifyTransportError(err: unknown, phase: Phase, tlsPending: b
 }
 
 /**
- * Sends one GET to the pinned address and reads the answer under the connect, headers and idle timeouts.
+ * Sends one request (GET unless `method` says POST) to the pinned address and reads the answer under the
+ * connect, headers and idle timeouts.
  * The socket's remote address is checked against the policy again once connected. Redirects, 304 and
  * error statuses are returned without reading their bodies (the socket is closed at once).
  */
@@ -96,7 +103,7 @@ export function requestOnce(url: URL, target: PinnedTarget, o: HopOptions): Prom
         hostname: target.hostname,
         port: url.port === '' ? undefined : Number(url.port),
         path: url.pathname + url.search,
-        method: 'GET',
+        method: o.method ?? 'GET',
         headers: { ...o.headers, Host: url.host },
         lookup: pinnedLookup(target),
         family: target.family,
@@ -138,7 +145,7 @@ export function requestOnce(url: URL, target: PinnedTarget, o: HopOptions): Prom
         finish();
         resolve({ status, headers: response.headers, body, connectMs, headersMs });
       };
-      if (status < 200 || status >= 300) {
+      if (status < 200 || status >= 300 || o.readBody === false) {
         done();
         response.destroy();
         return;
@@ -161,6 +168,6 @@ export function requestOnce(url: URL, target: PinnedTarget, o: HopOptions): Prom
         fail(err);
       }
     });
-    req.end();
+    req.end(o.body);
   });
 }

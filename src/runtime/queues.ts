@@ -7,13 +7,20 @@ import { createHash } from 'node:crypto';
 import { type JobsOptions, UnrecoverableError } from 'bullmq';
 import { isGeoError } from '../errors.js';
 
-export const QUEUES = { fetch: 'fetch', process: 'process', deliver: 'deliver', article: 'article' } as const;
+export const QUEUES = {
+  fetch: 'fetch',
+  process: 'process',
+  deliver: 'deliver',
+  article: 'article',
+  /** Machine drafts of stories' Chinese; a worker only where a translation backend is configured. */
+  translate: 'translate',
+} as const;
 export type QueueName = keyof typeof QUEUES;
-/** Worker roles; the fetch role also reads article pages (both are network-bound). */
+/** Worker roles; the fetch role also reads article pages and drafts translations (all network-bound). */
 export type Role = 'fetch' | 'process' | 'deliver';
 export const ROLES: readonly Role[] = ['fetch', 'process', 'deliver'];
 export const QUEUES_OF_ROLE: Record<Role, readonly QueueName[]> = {
-  fetch: ['fetch', 'article'],
+  fetch: ['fetch', 'article', 'translate'],
   process: ['process'],
   deliver: ['deliver'],
 };
@@ -47,17 +54,34 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     removeOnComplete: { age: 30 * 86_400, count: 1_000 },
     removeOnFail: { age: 30 * 86_400, count: 1_000 },
   },
+  // Three tries 5 s and 10 s apart; the last failure leaves its note on the draft and ends the job.
+  translate: {
+    attempts: 3,
+    backoff: { type: BACKOFF_TYPE, delay: 5_000 },
+    removeOnComplete: { age: 86_400, count: 5_000 },
+    removeOnFail: { age: 7 * 86_400, count: 5_000 },
+  },
 };
 
 /** Longest wait before a retry. */
 export const MAX_RETRY_DELAY_MS = 15 * 60_000;
 
-/** Delay before retry number `attemptsMade` of a job that failed with `err` (BullMQ `backoffStrategy`). */
-export function retryDelay(attemptsMade: number, err: unknown, random = Math.random): number {
+/**
+ * Delay before retry number `attemptsMade` of a job that failed with `err` (BullMQ `backoffStrategy`), from
+ * `baseMs` (2 s, or the job's own `backoff.delay`: webhooks) doubling per retry.
+ */
+export function retryDelay(attemptsMade: number, err: unknown, random = Math.random, baseMs = 2_000): number {
   if (isGeoError(err) && err.retry === 'after' && err.retryAfterMs !== undefined)
     return Math.min(MAX_RETRY_DELAY_MS, Math.max(0, err.retryAfterMs));
-  const base = 2_000 * 2 ** Math.max(0, attemptsMade - 1);
+  const base = baseMs * 2 ** Math.max(0, attemptsMade - 1);
   return Math.min(MAX_RETRY_DELAY_MS, Math.round(base * (0.75 + random() * 0.5)));
+}
+
+/** The base delay a job's options name (`backoff: { type, delay }`), else 2 s. */
+export function backoffBaseOf(job?: { opts?: JobsOptions }): number {
+  const b = job?.opts?.backoff;
+  const delay = typeof b === 'number' ? b : b?.delay;
+  return typeof delay === 'number' && delay > 0 ? delay : 2_000;
 }
 
 /** What a worker rethrows: permanent errors end the job at once, the others are retried by BullMQ. */

@@ -8,24 +8,34 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/load.js';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { createFetcherFromConfig, hostLimitsOf } from '../fetch/index.js';
+import { createWebhookPoster } from '../fetch/webhook-post.js';
 import type { Logger } from '../log.js';
 import { compileTaxonomy } from '../pipeline/classify/index.js';
 import type { FetchFn } from '../pipeline/fetch-port.js';
+import { compileGlossary } from '../pipeline/glossary/index.js';
 import { createRedisDigestStore } from '../store/digests.js';
+import { createRedisDraftStore, type DraftStore } from '../store/drafts.js';
 import { redisKeys } from '../store/keys.js';
 import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
 import { createRedisStoryLog } from '../store/redis-story-log.js';
+import { createStreamGroup } from '../store/stream-group.js';
+import { createRedisSubscriptionStore, type SubscriptionStore } from '../store/subscriptions.js';
 import type { DigestStore, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
+import { createTranslator } from '../translate/index.js';
 import { articleProcessor } from '../workers/article.js';
 import { deliverProcessor } from '../workers/deliver.js';
 import { fetchProcessor } from '../workers/fetch.js';
 import { processProcessor } from '../workers/process.js';
+import { draftingRecords, translateProcessor } from '../workers/translate.js';
+import { webhookJobOptions, webhookProcessor } from '../workers/webhook.js';
+import { FANOUT_GROUP, startWebhookFanout, type WebhookFanout } from '../workers/webhook-fanout.js';
 import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
 import {
+  backoffBaseOf,
   idPart,
   JOB_OPTIONS,
   QUEUES,
@@ -35,7 +45,7 @@ import {
   retryDelay,
 } from './queues.js';
 import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
-import { reconcileSchedulers, wantedDigestScheduler, wantedFetchSchedulers } from './schedules.js';
+import { reconcileSchedulers, wantedDigestSchedulers, wantedFetchSchedulers } from './schedules.js';
 import { storyOptionsOf } from './story-options.js';
 
 export interface RuntimeTimings {
@@ -66,6 +76,7 @@ export function timingsOf(q: Config['app']['queue']): RuntimeTimings {
       process: q.processConcurrency,
       deliver: q.deliverConcurrency,
       article: q.articleConcurrency,
+      translate: q.translateConcurrency,
     },
     articleDeadlineMs: q.articleDeadlineMs,
   };
@@ -98,6 +109,10 @@ export interface Stores {
   records: RecordStore;
   sources: SourceStateStore;
   digests: DigestStore;
+  /** Saved subscriptions and their delivery logs (webhooks). */
+  subscriptions: SubscriptionStore;
+  /** Machine drafts of stories' Chinese, apart from the records (src/store/drafts.ts). */
+  drafts: DraftStore;
 }
 
 export interface Runtime {
@@ -113,6 +128,8 @@ export interface Runtime {
   metrics: Metrics;
   leadership?: Leadership;
   ops?: OpsServer;
+  /** The webhook fan-out (processes of the deliver role). */
+  webhookFanout?: WebhookFanout;
   /** The registry this process runs (the cluster's stored one once known). */
   sources(): readonly SourceEntry[];
   readiness(): Promise<Readiness>;
@@ -168,6 +185,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }),
     sources: createRedisSourceStore({ redis, prefix }),
     digests: createRedisDigestStore({ redis, prefix, keepDays: config.app.retention.recordDays }),
+    subscriptions: createRedisSubscriptionStore({
+      redis,
+      prefix,
+      keepDays: config.app.retention.recordDays,
+      now,
+    }),
+    drafts: createRedisDraftStore({ redis, prefix, keepDays: config.app.retention.recordDays }),
   };
   const queueOpts = { connection: redis, prefix };
   const queues = {
@@ -175,7 +199,21 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     process: new Queue(QUEUES.process, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.process }),
     deliver: new Queue(QUEUES.deliver, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.deliver }),
     article: new Queue(QUEUES.article, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.article }),
+    translate: new Queue(QUEUES.translate, { ...queueOpts, defaultJobOptions: JOB_OPTIONS.translate }),
   } satisfies Record<QueueName, Queue>;
+  // Machine drafts (docs/translation.md): with no backend configured, no job is queued and no worker runs.
+  const translator = createTranslator(config.app.translation);
+  const draftRecords = translator
+    ? draftingRecords(stores.records, async (storyIds) => {
+        await queues.translate.addBulk(
+          storyIds.map((storyId) => ({
+            name: 'translate',
+            data: { storyId },
+            opts: { jobId: `translate-${idPart(storyId)}` },
+          })),
+        );
+      })
+    : stores.records;
   const flows = new FlowProducer({ connection: redis, prefix });
   flows.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
   for (const q of Object.values(queues))
@@ -232,10 +270,22 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         source: (id) => byId.get(id),
         taxonomy: () => taxonomy,
         stories: stores.stories,
-        records: stores.records,
+        records: draftRecords,
         metrics,
         log: log.child({ role: 'process' }),
         futureToleranceHours: config.app.ingest.futureToleranceHours,
+      }),
+    translate: () =>
+      translateProcessor({
+        records: stores.records,
+        drafts: stores.drafts,
+        // Started only when a backend is configured (the worker loop below skips the queue otherwise).
+        translator: translator!,
+        glossary: compileGlossary(config.glossary.entries),
+        maxChars: config.app.translation.maxChars,
+        metrics,
+        log: log.child({ role: 'translate' }),
+        now,
       }),
     article: () =>
       articleProcessor({
@@ -255,11 +305,24 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         metrics,
         log: log.child({ role: 'deliver' }),
         now,
+        webhook: webhookProcessor({
+          subscriptions: stores.subscriptions,
+          // Receivers are checked like fetched URLs (the same allowPrivate); redirects are not followed.
+          post: createWebhookPoster({
+            allowPrivate: [...config.app.fetch.allowPrivate, ...(opts.allowPrivate ?? [])],
+            timeoutMs: config.app.webhooks.timeoutMs,
+            connectTimeoutMs: config.app.fetch.connectTimeoutMs,
+            contact: config.app.fetch.contact,
+          }),
+          log: log.child({ role: 'webhook' }),
+          now,
+        }),
       }),
   };
 
   const workers: Worker[] = [];
   for (const queueName of new Set(opts.roles.flatMap((r) => QUEUES_OF_ROLE[r]))) {
+    if (queueName === 'translate' && !translator) continue;
     const role = queueName;
     const wopts: WorkerOptions = {
       connection: redisOptions(opts.redis, 'worker') as WorkerOptions['connection'],
@@ -270,7 +333,9 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       drainDelay: timings.drainDelay,
       maxStalledCount: 1,
       settings: {
-        backoffStrategy: (attempts: number, _type?: string, err?: Error) => retryDelay(attempts, err),
+        // Webhook jobs name their own base delay (webhooks.backoffMs); the others double from 2 s.
+        backoffStrategy: (attempts, _type, err, job) =>
+          retryDelay(attempts, err, Math.random, backoffBaseOf(job)),
       },
     };
     if ('url' in opts.redis) Object.assign(wopts.connection as object, urlConnection(opts.redis.url));
@@ -284,6 +349,23 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workers.push(worker);
   }
 
+  // The deliver role also fans stream:all out to the subscriptions' webhooks (a consumer group shared by every
+  // deliver process; docs/runtime.md).
+  const webhookFanout = opts.roles.includes('deliver')
+    ? await startWebhookFanout({
+        group: createStreamGroup({ redis, key: keys.stream('all'), group: FANOUT_GROUP }),
+        subscriptions: stores.subscriptions,
+        enqueue: async (jobs) => {
+          const jobOpts = webhookJobOptions(config.app.webhooks);
+          await queues.deliver.addBulk(jobs.map((j) => ({ ...j, opts: { ...jobOpts, ...j.opts } })));
+        },
+        connect: () => connect(opts.redis, 'producer', log.child({ conn: 'webhook-fanout' })),
+        log,
+        claimIdleMs: timings.lockDuration,
+        claimEveryMs: timings.stalledInterval,
+      })
+    : undefined;
+
   async function reconcile(): Promise<void> {
     const current = await storedRegistry(redis, keys);
     if (!current || current.hash !== localHash) {
@@ -295,7 +377,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const fetched = await reconcileSchedulers(queues.fetch, wantedFetchSchedulers(registry), 'fetch-');
     const digest = await reconcileSchedulers(
       queues.deliver,
-      [wantedDigestScheduler(config.app.digest)],
+      wantedDigestSchedulers(config.app.digest),
       'digest-',
       JOB_OPTIONS.deliver,
     );
@@ -361,12 +443,14 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     metrics,
     leadership,
     ops,
+    webhookFanout,
     sources: () => registry,
     readiness,
     reconcile,
     close() {
       closing ??= (async () => {
         await leadership?.stop();
+        await webhookFanout?.stop();
         // Stop taking jobs and let in-flight ones finish; past the grace period hand them back (they stall
         // and another worker runs them again).
         await Promise.all(

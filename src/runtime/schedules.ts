@@ -1,6 +1,6 @@
 /**
  * Job schedulers built from the registry: one `fetch-<source id>` per enabled source (every `pollEvery`, with
- * a per-source offset as jitter) and `digest-daily` at `digest.sendAt`. Reconciling compares what Redis holds
+ * a per-source offset as jitter), `digest-daily` at the digest cutoff and `digest-mail` at `digest.sendAt`. Reconciling compares what Redis holds
  * with what the registry wants and touches only the differences, so it is idempotent and cheap to repeat —
  * at start, after the registry changes, and after a Redis flush (schedulers do not come back by themselves).
  */
@@ -38,14 +38,22 @@ export function wantedFetchSchedulers(sources: readonly SourceEntry[]): Wanted[]
     });
 }
 
-export function wantedDigestScheduler(d: AppConfig['digest']): Wanted {
+/**
+ * The daily schedulers of the deliver queue, in `digest.timeZone`: `digest-daily` builds and stores the draft
+ * of the day whose window just closed (at `cutoffHour`:00), `digest-mail` mails the final edition — or the
+ * draft when the editors published none — at `digest.sendAt`.
+ */
+export function wantedDigestSchedulers(d: AppConfig['digest']): Wanted[] {
   const [hh, mm] = d.sendAt.split(':').map(Number);
-  return {
-    id: 'digest-daily',
-    repeat: { pattern: `${mm} ${hh} * * *`, tz: d.timeZone },
-    name: 'digest',
-    data: {},
-  };
+  return [
+    {
+      id: 'digest-daily',
+      repeat: { pattern: `0 ${d.cutoffHour} * * *`, tz: d.timeZone },
+      name: 'digest',
+      data: {},
+    },
+    { id: 'digest-mail', repeat: { pattern: `${mm} ${hh} * * *`, tz: d.timeZone }, name: 'mail', data: {} },
+  ];
 }
 
 const same = (a: Wanted['repeat'], b: Record<string, unknown>) =>

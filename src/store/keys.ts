@@ -46,6 +46,62 @@ export function redisKeys(prefix: string) {
     auditOf: (target: string) => k('audit', target),
     // Further keys of the editors' workflow, streams, subscriptions and the text index follow; each owner adds
     // its keys below, in its own block with a comment naming the module that writes them.
+    // src/store/mail.ts: the e-mailed digest.
+    /** Hash of one date's sent digest mails: `<list>|<address>` → Message-ID (set once the SMTP server took it). */
+    mailSent: (date: string) => k('mail', 'sent', date),
+    /** Set of addresses that unsubscribed from one list. */
+    mailUnsubscribed: (listId: string) => k('mail', 'unsub', listId),
+    /** The secret that signs unsubscribe links (made once, at first use). */
+    mailSecret: () => k('mail', 'secret'),
+    // Editions of the bulletin (src/store/editions.ts): per bulletin id (`main` today).
+    /** One edition (hash): status, version `v`, issue, publishedAt/By, `e:<storyId>` entries, `o:<section>` orders. */
+    edition: (bulletin: string, date: string) => k('edition', bulletin, date),
+    /** The published snapshot of an edition (the digest JSON frozen at publication). */
+    editionFinal: (bulletin: string, date: string) => k('edition', bulletin, date, 'final'),
+    /** Story id → date of the edition that holds it (hash). */
+    editionPlaced: (bulletin: string) => k('edition', bulletin, 'placed'),
+    /** Published edition dates scored YYYYMMDD (sorted set): the archive. */
+    editionPublished: (bulletin: string) => k('edition', bulletin, 'published'),
+    /** The bulletin's issue counter (INCR at each publication). */
+    editionIssue: (bulletin: string) => k('edition', bulletin, 'issue'),
+    // Editors' candidates (src/store/candidates.ts); the pools themselves are `candidates(topic)` above.
+    /** An editor's claim on a candidate story (string: the token holder's name, PX = the lease). */
+    candidateClaim: (storyId: string) => k('cand', 'claim', storyId),
+    /** The decision on a candidate story (string, JSON: accepted/rejected, by, at…): it never returns to a pool. */
+    candidateDecision: (storyId: string) => k('cand', 'decided', storyId),
+    // Saved subscriptions and their webhooks (src/store/subscriptions.ts); the fan-out reads `stream('all')`
+    // through the consumer group `webhooks` (src/workers/webhook-fanout.ts).
+    /** Hash of every subscription: id → JSON (name, filter, url, secret, active, createdAt/By…). */
+    subscriptions: () => k('subs'),
+    /** Stories delivered to a subscription (sorted set: story id → success time ms), trimmed to the retention. */
+    subscriptionDelivered: (id: string) => k('sub', id, 'delivered'),
+    /** A subscription's delivery log (stream, one entry per attempt, capped). */
+    subscriptionLog: (id: string) => k('sub', id, 'log'),
+    // Browser sessions (src/store/sessions.ts).
+    /** One browser session, by the SHA-256 of its cookie's id (hash: tokenHash, csrf, createdAt, expiresAt; PX). */
+    session: (sha256Hex: string) => k('session', sha256Hex),
+    // Record filters, the text index, counts and story merge/split (src/store/redis-records.ts writes them when a
+    // story is stored; src/store/story-edits.ts on merge, split and indexText; src/store/record-query.ts reads).
+    /** Sorted set of the stories holding a text token (word or Han bigram), by digest time; trimmed to retention. */
+    textToken: (token: string) => k('rec', 'tok', token),
+    /** Sorted set of the stories carrying a tag (`commodity` id or `country` ISO code), by digest time. */
+    tagIndex: (kind: 'commodity' | 'country', value: string) => k('rec', 'tag', kind, value),
+    /** Sorted set of the stories with a `geo` point, by digest time (the map box filter scans only these). */
+    geoIndex: () => k('rec', 'geo'),
+    /** Hash of one hour's counts of relevant stories (`all`, `topic:<id>`, `commodity:<id>`, `country:<ISO>`). */
+    countsHour: (hour: number) => k('rec', 'count', String(hour)),
+    /** Hash of a story's later items: item id → the item's full record JSON (what a split needs). */
+    storyItems: (storyId: string) => k('rec', 'items', storyId),
+    /** A merged story's target: the story id it was merged into (string). */
+    storyMergedInto: (storyId: string) => k('rec', 'merged', storyId),
+    /** Set of the story ids merged into a story (a later merge of that story repoints them). */
+    storyMergedFrom: (storyId: string) => k('rec', 'mergedfrom', storyId),
+    /** Set of the extra tokens `indexText` added for a story (editors' texts), so a merge removes them. */
+    storyExtraTokens: (storyId: string) => k('rec', 'xtok', storyId),
+    // Machine drafts of the Chinese (src/store/drafts.ts, written by the translate worker): kept apart from the
+    // story's record, so nothing machine-made is ever in a record's or an edition's titleZh/summaryZh.
+    /** A story's machine draft (string, JSON: titleZh, summaryZh, backend, model, at, note; TTL = the record's). */
+    machineDraft: (storyId: string) => k('draft', 'zh', storyId),
   };
 }
 

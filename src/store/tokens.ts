@@ -39,6 +39,8 @@ export interface TokenStore {
   revoke(name: string): Promise<boolean>;
   /** The holder of a presented token; null for an unknown or revoked one. */
   verify(token: string): Promise<TokenInfo | null>;
+  /** The holder of a token by its SHA-256 (what a browser session holds); null for an unknown or revoked one. */
+  byHash(sha256Hex: string): Promise<TokenInfo | null>;
 }
 
 /** Token names: what an audit line and `token revoke NAME` show; no spaces or control characters. */
@@ -136,6 +138,11 @@ export function createRedisTokenStore(opts: RedisTokenStoreOptions): TokenStore 
       // A malformed value never reaches Redis (nor a log line through an error message).
       if (!TOKEN_SHAPE.test(token)) return null;
       const info = infoOf(await redis.hgetall(tokenKey(hashToken(token))));
+      return info && !info.revoked ? info : null;
+    },
+    async byHash(sha256Hex) {
+      if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return null;
+      const info = infoOf(await redis.hgetall(tokenKey(sha256Hex)));
       return info && !info.revoked ? info : null;
     },
   };

@@ -135,7 +135,8 @@ export interface EditionPlacer {
   /**
    * Places an accepted story in the edition of `entry.date`, or, when that edition is already published, in
    * the first unpublished edition after it; returns that edition's date. Placing a story again replaces its
-   * entry (new edits or section) in the edition that holds it, unless that edition is published.
+   * entry (new edits or section) in the edition that holds it, unless that edition is published: then it
+   * throws GeoError `EDITION_PUBLISHED` (409). Implemented by src/store/editions.ts (`ctx.editions`).
    */
   place(entry: AcceptedEntry): Promise<{ edition: string }>;
 }

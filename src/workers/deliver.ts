@@ -2,8 +2,10 @@
  * Deliver worker: the daily digest. The job id is `digest-<YYYY-MM-DD>`; the store creates the digest and
  * queues it for delivery in one atomic step, so a job that runs twice builds twice but stores and delivers
  * once. Webhooks and e-mail read the outbox (next issues).
+ *
+ * A job named `webhook` is one webhook delivery instead (src/workers/webhook.ts), queued by the fan-out.
  */
-import type { Processor } from 'bullmq';
+import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import type { AppConfig } from '../config/app-schema.js';
 import type { Logger } from '../log.js';
 import { buildDigest, type DigestTopic } from '../pipeline/digest/index.js';
@@ -21,12 +23,18 @@ export interface DeliverWorkerDeps {
   metrics: Metrics;
   log: Logger;
   now: () => number;
+  /** The webhook deliveries (jobs named `webhook`); absent: such a job fails for good. */
+  webhook?: (job: Job) => Promise<unknown>;
 }
 
 const DAY = 86_400_000;
 
 export function deliverProcessor(deps: DeliverWorkerDeps): Processor {
   return async (job) => {
+    if (job.name === 'webhook') {
+      if (!deps.webhook) throw new UnrecoverableError('INTERNAL: this deliver worker has no webhook sender');
+      return deps.webhook(job);
+    }
     const data = jobData(DeliverJob, job.data, 'deliver');
     // A scheduled job names no date: the day whose window closed last before the job's own due time.
     const date =

@@ -31,6 +31,32 @@ export const DeliverJob = z
   })
   .strict();
 
+/**
+ * One webhook delivery (deliver queue, job name `webhook`, job id `webhook-<deliveryId>`): a record for a
+ * subscription, queued by the fan-out (src/workers/webhook-fanout.ts). `record` is the stream entry's record
+ * JSON, sent as is: every attempt posts the same bytes.
+ */
+export const WebhookJob = z
+  .object({
+    subscriptionId: z.string().regex(/^sub_[A-Za-z0-9_-]{1,64}$/),
+    storyId: z.string().min(1),
+    deliveryId: z.string().regex(/^[0-9a-f]{32}$/),
+    /** The `stream:all` entry id the record came from. */
+    entryId: z.string().regex(/^\d+-\d+$/),
+    record: z.string().min(2),
+  })
+  .strict();
+
+/** The e-mailed digest of a date (absent: the date whose window closed last before the job's due time). */
+export const MailJob = z
+  .object({
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
+  })
+  .strict();
+
 /** Parses job data or fails the job for good, naming the fields. */
 export function jobData<T extends z.ZodType>(schema: T, data: unknown, queue: string): z.infer<T> {
   const r = schema.safeParse(data);

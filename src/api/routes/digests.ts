@@ -1,15 +1,17 @@
 /**
- * `GET /v1/digests/:date`: the draft edition of a day, built from the stored records of that day with the
- * same stage the CLI and the deliver worker use (buildDigest → renderDigest). Markdown, HTML (with the
- * digest's Content-Security-Policy) or JSON (`geointel.digest/1`); zh or en.
+ * `GET /v1/digests/:date`: the edition of a day — the final edition when editors have published one (the
+ * digest frozen at publication, with its issue number), else the draft: the editors' accepted stories with
+ * their edits and order, or, when they accepted none, the day's best records (buildDigest). Markdown, HTML
+ * (with the digest's Content-Security-Policy) or JSON (`geointel.digest/1`); zh or en.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildDigest, CSP, renderDigest } from '../../pipeline/digest/index.js';
+import { GeoError } from '../../errors.js';
+import { CSP, renderDigest } from '../../pipeline/digest/index.js';
+import { readEdition } from '../../store/edition-reader.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors } from '../schemas.js';
-
-const DAY = 86_400_000;
+import { dateSchema, editionReaderOf } from './editions.js';
 
 export const DIGEST_TYPES = {
   md: 'text/markdown; charset=utf-8',
@@ -20,6 +22,7 @@ export const DIGEST_TYPES = {
 interface DigestQuery {
   format: keyof typeof DIGEST_TYPES;
   lang: 'zh' | 'en';
+  edition?: 'final' | 'draft';
 }
 
 export function digestRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -30,20 +33,19 @@ export function digestRoutes(app: FastifyInstance, ctx: ApiContext): void {
       config: { role: 'viewer' },
       schema: {
         tags: ['digests'],
-        summary: "A day's digest (the draft, built from the stored records of the day)",
+        summary: "A day's edition: the final one when published, else the draft",
         description:
           'Day D covers stories published (else fetched) in [D−1 cutoff, D cutoff) of digest.timeZone ' +
-          '(docs/contracts.md §Digest). The header X-Geointel-Edition says which edition was served.',
-        params: {
-          type: 'object',
-          properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
-          required: ['date'],
-        },
+          "(docs/contracts.md §Digest). The draft holds the editors' accepted stories (their edits, section " +
+          "and order), or the day's best records when they accepted none. `edition=final` on a date not " +
+          'published: 404. Headers: X-Geointel-Edition (final|draft), X-Geointel-Issue (final only).',
+        params: { type: 'object', properties: { date: dateSchema }, required: ['date'] },
         querystring: {
           type: 'object',
           properties: {
             format: { type: 'string', enum: ['md', 'html', 'json'], default: 'json' },
             lang: { type: 'string', enum: ['zh', 'en'], default: 'zh' },
+            edition: { type: 'string', enum: ['final', 'draft'] },
           },
           additionalProperties: false,
         },
@@ -63,31 +65,31 @@ export function digestRoutes(app: FastifyInstance, ctx: ApiContext): void {
               },
             },
           },
-          ...errors(...COMMON_ERRORS),
+          ...errors(...COMMON_ERRORS, 404),
         },
       },
     },
     async (request, reply) => {
       const { date } = request.params;
       const { format, lang } = request.query;
-      // A superset of the day's window (time zones reach ±14 h); buildDigest keeps exactly the window.
-      const day = Date.parse(`${date}T00:00:00Z`);
-      const records = Number.isFinite(day)
-        ? await withRedis(() => ctx.records.storiesBetween(day - 2 * DAY, day + DAY))
-        : [];
-      const edition = buildDigest(records, {
-        date,
-        timeZone: digest.timeZone,
-        cutoffHour: digest.cutoffHour,
-        perSection: digest.perSection,
-        topics: ctx.runtime.config.topics.topics,
-      });
+      const served = await withRedis(() => readEdition(editionReaderOf(ctx), date, request.query.edition));
+      if (!served) throw new GeoError('NOT_FOUND', `no final edition of ${date} has been published`);
       reply
         .header('content-type', DIGEST_TYPES[format])
-        .header('x-geointel-edition', 'draft')
+        .header('x-geointel-edition', served.edition)
         .header('cache-control', 'no-store');
+      if (served.edition === 'final') reply.header('x-geointel-issue', String(served.digest.issue));
       if (format === 'html') reply.header('content-security-policy', CSP);
-      return renderDigest(edition, { format, lang, title: lang === 'zh' ? digest.titleZh : digest.titleEn });
+      const text = renderDigest(served.digest, {
+        format,
+        lang,
+        title: lang === 'zh' ? digest.titleZh : digest.titleEn,
+      });
+      if (format !== 'json') return text;
+      // The JSON says which edition it is (the renderer knows digests, not editions).
+      const { schema, ...rest } = JSON.parse(text) as Record<string, unknown>;
+      const publishedAt = served.edition === 'final' ? { publishedAt: served.publishedAt } : {};
+      return `${JSON.stringify({ schema, edition: served.edition, ...publishedAt, ...rest }, null, 2)}\n`;
     },
   );
 }

@@ -5,8 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GeoError } from '../../errors.js';
-import type { TokenStore } from '../../store/tokens.js';
-import { allows } from '../auth.js';
+import { type AuthStores, allows, upgradeHolder } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { errorBody } from '../errors.js';
 import { COMMON_ERRORS, errors, topicIdSchema } from '../schemas.js';
@@ -80,15 +79,17 @@ export function webSocketRoute(app: FastifyInstance): void {
   );
 }
 
-/** Whether an upgrade request carries a viewer token and names a known topic (the WebSocket's `authorize`). */
-export function webSocketAuthorizer(ctx: ApiContext, tokens: TokenStore) {
+/**
+ * Whether an upgrade request carries a viewer credential and names a known topic (the WebSocket's
+ * `authorize`): a bearer token, or the session cookie from the server's own Origin (src/api/auth.ts).
+ */
+export function webSocketAuthorizer(ctx: ApiContext, stores: AuthStores) {
   const topics = new Set(['all', ...ctx.runtime.config.topics.topics.map((t) => t.id)]);
   return async (req: import('node:http').IncomingMessage): Promise<boolean> => {
     const topic = new URL(req.url ?? '/', 'http://ws').searchParams.get('topic') ?? '';
-    const m = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (!topics.has(topic) || !m) return false;
-    const info = await tokens.verify(m[1]!);
-    return info !== null && allows(info.role, 'viewer');
+    if (!topics.has(topic)) return false;
+    const holder = await upgradeHolder(stores, req);
+    return holder !== null && allows(holder.role, 'viewer');
   };
 }
 

@@ -1,7 +1,7 @@
 /** `geointel digest`: render the daily bulletin from a file of digest records (store-backed: queue runtime). */
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
-import { buildDigest, renderDigest } from '../../pipeline/digest/index.js';
+import { buildDigest, createKeywords, renderDigest } from '../../pipeline/digest/index.js';
 import { parseRecord } from '../../pipeline/record-schema.js';
 import type { DigestRecord } from '../../pipeline/types.js';
 import { type Command, parseFlags, reportLine, writeJsonLine } from '../command.js';
@@ -20,9 +20,12 @@ Options:
   --date D        the day, YYYY-MM-DD
   --format F      md (default), html or json (the structured edition)
   --lang L        zh (default) or en: headings, section names, dates and citations; zh uses titleZh/summaryZh
-                  when an editor set them (no machine translation)
+                  when an editor set them (machine drafts are never published), and under an item in another
+                  language without them a 关键词 line: the Chinese of the config/glossary.yaml terms it names
+                  and of its commodity and country tags
   --issue N       issue number (default: day of the year of D)
 Bad lines of the file are reported on stderr with their line number and skipped; the exit code is then 1.
+A file with no valid record (empty, or every line bad) has nothing to publish: no bulletin, exit 1.
 `;
 
 const FORMATS = ['md', 'html', 'json'] as const;
@@ -80,6 +83,15 @@ export const command: Command = {
       return 1;
     }
     const { records, bad } = readRecords(text, values.from, io);
+    if (records.length === 0) {
+      writeJsonLine(io.stderr, {
+        level: 'error',
+        code: 'INPUT_INVALID',
+        file: values.from,
+        message: `nothing to publish: ${values.from} holds no valid geointel.record/1 record${bad > 0 ? ` (${bad} bad line${bad === 1 ? '' : 's'})` : ' (it is empty)'}`,
+      });
+      return 1;
+    }
     const d = config.app.digest;
     const digest = buildDigest(records, {
       date: values.date,
@@ -90,7 +102,8 @@ export const command: Command = {
       issue,
     });
     const title = lang === 'zh' ? d.titleZh : d.titleEn;
-    io.stdout.write(renderDigest(digest, { format, lang, title }));
+    const keywords = lang === 'zh' ? createKeywords(config.glossary, config.tags) : undefined;
+    io.stdout.write(renderDigest(digest, { format, lang, title, keywords }));
     return bad > 0 ? 1 : 0;
   },
 };

@@ -9,7 +9,8 @@ export {
   dayOfYear,
   primaryScore,
 } from './build.js';
-export { type Lang, type RenderOptions, safeUrl } from './labels.js';
+export { createKeywords, type KeywordSources, keywordSources, recordKeywords } from './keywords.js';
+export { isChinese, keywordLine, type Lang, type RenderOptions, safeUrl } from './labels.js';
 export { renderDigest, renderJson } from './render.js';
 export { CSP, escapeHtml, renderHtml } from './render-html.js';
 export { escapeMarkdown, renderMarkdown } from './render-md.js';

@@ -11,6 +11,11 @@ export interface RenderOptions {
   title?: string;
   /** Show sections without items (with a "no items" line). @defaultValue false */
   showEmpty?: boolean;
+  /**
+   * The Chinese keywords of a record (`createKeywords` in keywords.ts): zh renderings show them as a 关键词 line
+   * under each item in another language that has no editor's titleZh. Absent: no such line.
+   */
+  keywords?: (r: DigestRecord) => readonly string[];
 }
 
 const ZH_NUM = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
@@ -47,6 +52,26 @@ export function entryText(r: DigestRecord, lang: Lang): { title: string; summary
     return { title: r.titleZh || r.title, summary: r.summaryZh || r.summary, citation: r.citation.zh };
   }
   return { title: r.title, summary: r.summary, citation: r.citation.en };
+}
+
+/** Whether a record's language is Chinese (zh, zh-Hans, zh-TW…). */
+export function isChinese(language: string): boolean {
+  return /^zh(?:$|-)/i.test(language);
+}
+
+/**
+ * The keywords an entry shows on its 关键词 line: zh renderings only, for a record in another language with no
+ * editor's titleZh, when the caller gives `keywords`; empty otherwise.
+ */
+export function entryKeywords(r: DigestRecord, o: RenderOptions): readonly string[] {
+  if (o.lang !== 'zh' || !o.keywords || r.titleZh || isChinese(r.language)) return [];
+  return o.keywords(r);
+}
+
+/** `关键词：锂、稀土、美国`, or null when the entry shows no keywords. */
+export function keywordLine(r: DigestRecord, o: RenderOptions): string | null {
+  const list = entryKeywords(r, o);
+  return list.length > 0 ? `关键词：${list.join('、')}` : null;
 }
 
 export function emptyLabel(lang: Lang): string {

@@ -10,6 +10,7 @@ import {
   emptyLabel,
   entryText,
   issueLabel,
+  keywordLine,
   type RenderOptions,
   safeUrl,
   sectionLabel,
@@ -26,7 +27,7 @@ export const CSP =
 
 const STYLE =
   'body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.6}' +
-  'h1{margin-bottom:.2rem}.meta{color:#555}article{margin:1.2rem 0}h3{font-size:1.05rem;margin:.2rem 0}.cite{color:#555}';
+  'h1{margin-bottom:.2rem}.meta{color:#555}article{margin:1.2rem 0}h3{font-size:1.05rem;margin:.2rem 0}.cite{color:#555}.kw{color:#333;font-size:.95rem}';
 
 /** Renders the digest as a standalone HTML document. */
 export function renderHtml(d: Digest, o: RenderOptions): string {
@@ -44,9 +45,11 @@ export function renderHtml(d: Digest, o: RenderOptions): string {
       const heading = url
         ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer" target="_blank" referrerpolicy="no-referrer">${text}</a>`
         : text;
+      const keywords = keywordLine(record, o);
       body.push(
         `<article dir="auto"><h3 dir="auto">${n}. ${heading}</h3>` +
           (t.summary ? `<p dir="auto">${escapeHtml(t.summary)}</p>` : '') +
+          (keywords ? `<p class="kw" lang="zh-CN">${escapeHtml(keywords)}</p>` : '') +
           `<p class="cite" dir="auto">${escapeHtml(t.citation)}</p></article>`,
       );
     }

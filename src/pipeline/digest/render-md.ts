@@ -6,6 +6,7 @@ import {
   emptyLabel,
   entryText,
   issueLabel,
+  keywordLine,
   type RenderOptions,
   safeUrl,
   sectionLabel,
@@ -42,6 +43,8 @@ export function renderMarkdown(d: Digest, o: RenderOptions): string {
       const linked = url ? `[${title}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)` : title;
       out.push('', `### ${n}. ${linked}`, '');
       if (t.summary) out.push(escapeMarkdown(t.summary), '');
+      const keywords = keywordLine(record, o);
+      if (keywords) out.push(escapeMarkdown(keywords), '');
       out.push(escapeMarkdown(t.citation));
     }
   });

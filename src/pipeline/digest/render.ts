@@ -1,6 +1,6 @@
 /** renderDigest: one digest in Markdown, HTML or JSON (the structured edition: sections → records). */
 import type { Digest } from './build.js';
-import { bulletinTitle, dateLabel, entryText, issueLabel, type RenderOptions } from './labels.js';
+import { bulletinTitle, dateLabel, entryKeywords, entryText, issueLabel, type RenderOptions } from './labels.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-md.js';
 
@@ -23,7 +23,10 @@ export function renderJson(d: Digest, o: RenderOptions): string {
       nameEn: s.name,
       nameZh: s.nameZh,
       order: s.order,
-      items: s.items.map(({ n, record }) => ({ n, ...entryText(record, o.lang), record })),
+      items: s.items.map(({ n, record }) => {
+        const keywords = entryKeywords(record, o);
+        return { n, ...entryText(record, o.lang), ...(keywords.length ? { keywords } : {}), record };
+      }),
     })),
   };
   return `${JSON.stringify(edition, null, 2)}\n`;

@@ -1,0 +1,264 @@
+/**
+ * The digest builder: the edition of a day in bulletin layout (GET /v1/digests/:date?format=json — the
+ * draft with the editors' accepted stories, edits and order, or the final edition once published), the
+ * section order changed with the move buttons (PUT /v1/editions/:date/sections/:section/order), publication
+ * with the bulletin's next issue number (POST /v1/editions/:date/publish, naming the version reviewed) and
+ * the archive of published editions (GET /v1/editions).
+ */
+import { api, describeError } from './api.js';
+import { boot, data, t } from './boot.js';
+import { feedText, h, notice, pageLink, replace } from './dom.js';
+import { type RecordView, when } from './format.js';
+
+interface EditionState {
+  date: string;
+  status: 'draft' | 'published';
+  version: number;
+  issue: number | null;
+  publishedAt: string | null;
+  publishedBy: string | null;
+  entries: Array<{ storyId: string; section: string }>;
+  order: Record<string, string[]>;
+  draft: { source: 'picks' | 'auto'; count: number; omitted: string[] };
+}
+interface DigestJson {
+  title: string;
+  dateLabel: string;
+  issue: number;
+  issueLabel: string;
+  count: number;
+  sections: Array<{
+    id: string;
+    name: string;
+    items: Array<{ n: number; title: string; summary: string; citation: string; record: RecordView }>;
+  }>;
+}
+
+const date = data<string>('date');
+const box = document.getElementById('bulletin')!;
+const archive = document.getElementById('archive')!;
+const message = document.getElementById('digest-message');
+let bulletinLang: 'zh' | 'en' = boot.lang;
+let state: EditionState | null = null;
+let digest: DigestJson | null = null;
+let confirming = false;
+
+const say = (text: string, kind: 'info' | 'error' = 'info') => notice(message, text, kind);
+const enc = encodeURIComponent;
+
+function htmlEditionPath(d: string, lang: string, final: boolean): string {
+  return `/v1/digests/${enc(d)}?format=html&lang=${lang}${final ? '&edition=final' : '&edition=draft'}`;
+}
+
+async function load(): Promise<void> {
+  try {
+    state = await api<EditionState>('GET', `/v1/editions/${enc(date)}`);
+    const edition = state.status === 'published' ? 'final' : 'draft';
+    digest = await api<DigestJson>(
+      'GET',
+      `/v1/digests/${enc(date)}?format=json&lang=${bulletinLang}&edition=${edition}`,
+    );
+    render();
+  } catch (err) {
+    replace(box, h('p', { class: 'notice', 'data-kind': 'error' }, describeError(err)));
+  }
+}
+
+/** The story ids of a section in the order shown, then any accepted ones the page limit left out. */
+function sectionIds(sectionId: string): string[] {
+  const shown = digest?.sections.find((s) => s.id === sectionId)?.items.map((i) => i.record.storyId) ?? [];
+  const all = state?.entries.filter((e) => e.section === sectionId).map((e) => e.storyId) ?? [];
+  return [...shown, ...all.filter((id) => !shown.includes(id))];
+}
+
+async function moveItem(sectionId: string, storyId: string, step: -1 | 1): Promise<void> {
+  const ids = sectionIds(sectionId);
+  const i = ids.indexOf(storyId);
+  const j = i + step;
+  if (i < 0 || j < 0 || j >= ids.length) return;
+  [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  try {
+    await api('PUT', `/v1/editions/${enc(date)}/sections/${enc(sectionId)}/order`, { storyIds: ids });
+    confirming = false;
+    await load();
+    say(t('digest.orderSaved'));
+    document
+      .querySelector<HTMLButtonElement>(`li[data-story="${CSS.escape(storyId)}"] button[data-move="${step}"]`)
+      ?.focus();
+  } catch (err) {
+    say(describeError(err), 'error');
+  }
+}
+
+async function publish(button: HTMLButtonElement): Promise<void> {
+  if (!state) return;
+  if (!confirming) {
+    confirming = true;
+    button.textContent = t('digest.publishConfirm');
+    button.dataset.confirm = 'true';
+    return;
+  }
+  button.disabled = true;
+  try {
+    const res = await api<{ issue: number }>('POST', `/v1/editions/${enc(date)}/publish`, {
+      version: state.version,
+    });
+    confirming = false;
+    await Promise.all([load(), loadArchive()]);
+    say(t('digest.publishDone', { issue: res.issue }));
+  } catch (err) {
+    button.disabled = false;
+    say(describeError(err), 'error');
+  }
+}
+
+function render(): void {
+  if (!state || !digest) return;
+  const s = state;
+  const d = digest;
+  const draft = s.status === 'draft';
+  const movable = draft && s.draft.source === 'picks';
+  const langButton = (lang: 'zh' | 'en', key: string) => {
+    const b = h(
+      'button',
+      { type: 'button', 'aria-pressed': String(bulletinLang === lang), 'data-lang': lang },
+      t(key),
+    );
+    b.addEventListener('click', () => {
+      bulletinLang = lang;
+      void load();
+    });
+    return b;
+  };
+  const publishButton = h(
+    'button',
+    { type: 'button', id: 'publish', class: 'primary', disabled: !draft || s.entries.length === 0 },
+    t('digest.publish'),
+  );
+  publishButton.addEventListener('click', () => void publish(publishButton));
+  const sections = d.sections.filter((sec) => sec.items.length > 0);
+  replace(
+    box,
+    h(
+      'div',
+      { class: 'actions' },
+      h('span', null, t('digest.lang')),
+      h('span', { class: 'tabs' }, langButton('zh', 'digest.langZh'), langButton('en', 'digest.langEn')),
+    ),
+    feedText('h1', d.title, { id: 'bulletin-title' }),
+    h(
+      'p',
+      { class: 'muted', id: 'edition-status', 'data-status': s.status, 'data-issue': s.issue ?? null },
+      draft ? t('digest.draft') : t('digest.published', { issue: s.issue ?? d.issue }),
+      ' · ',
+      feedText('span', d.dateLabel),
+      draft
+        ? null
+        : [
+            ' · ',
+            h('span', null, t('digest.publishedBy', { name: s.publishedBy ?? '', at: when(s.publishedAt) })),
+          ],
+    ),
+    h(
+      'p',
+      { class: 'actions' },
+      draft ? publishButton : null,
+      pageLink(
+        htmlEditionPath(date, bulletinLang, !draft),
+        { id: 'view-html', target: '_blank', rel: 'noopener noreferrer' },
+        t('digest.viewHtml'),
+      ),
+    ),
+    sections.length === 0 || (draft && s.entries.length === 0)
+      ? h('p', { class: 'muted', id: 'no-items' }, t('digest.noItems'))
+      : null,
+    sections.map((sec) =>
+      h(
+        'section',
+        { 'data-section': sec.id },
+        feedText('h2', sec.name),
+        h(
+          'ol',
+          null,
+          sec.items.map((item, idx) => {
+            const up = h(
+              'button',
+              {
+                type: 'button',
+                'data-move': '-1',
+                title: t('digest.moveUp'),
+                'aria-label': t('digest.moveUp'),
+                disabled: idx === 0,
+              },
+              '↑',
+            );
+            const down = h(
+              'button',
+              {
+                type: 'button',
+                'data-move': '1',
+                title: t('digest.moveDown'),
+                'aria-label': t('digest.moveDown'),
+                disabled: idx === sec.items.length - 1,
+              },
+              '↓',
+            );
+            up.addEventListener('click', () => void moveItem(sec.id, item.record.storyId, -1));
+            down.addEventListener('click', () => void moveItem(sec.id, item.record.storyId, 1));
+            return h(
+              'li',
+              { 'data-story': item.record.storyId },
+              h('span', { class: 'n', 'data-d': true }, `${item.n}.`),
+              h(
+                'div',
+                { class: 'body' },
+                feedText('strong', item.title, { class: 'item-title' }),
+                item.summary ? feedText('p', item.summary) : null,
+                feedText('span', item.citation, { class: 'cite' }),
+              ),
+              movable ? h('span', { class: 'move' }, up, down) : null,
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+  box.dataset.version = String(s.version);
+  box.dataset.status = s.status;
+}
+
+async function loadArchive(): Promise<void> {
+  try {
+    const res = await api<{ items: Array<{ date: string; issue: number; publishedAt: string }> }>(
+      'GET',
+      '/v1/editions?limit=30',
+    );
+    replace(
+      archive,
+      res.items.length === 0
+        ? h('li', { class: 'muted' }, t('digest.archiveNone'))
+        : res.items.map((e) =>
+            h(
+              'li',
+              { 'data-date': e.date, 'data-issue': e.issue },
+              pageLink(`/digest?date=${enc(e.date)}`, null, t('digest.archiveItem', { issue: e.issue })),
+              ' · ',
+              h('span', { 'data-d': true }, e.date),
+              ' · ',
+              h('time', { 'data-d': true }, when(e.publishedAt)),
+              ' · ',
+              pageLink(
+                htmlEditionPath(e.date, bulletinLang, true),
+                { target: '_blank', rel: 'noopener noreferrer' },
+                t('digest.viewHtml'),
+              ),
+            ),
+          ),
+    );
+  } catch (err) {
+    replace(archive, h('li', { class: 'notice', 'data-kind': 'error' }, describeError(err)));
+  }
+}
+
+void load();
+void loadArchive();

@@ -1,0 +1,166 @@
+/**
+ * The e-mailed digest against a real SMTP server (smtp-server on 127.0.0.1), parsed back with mailparser, with
+ * the sent-marks in real Redis (own prefix): HTML and text parts, zh subject, every item's citation, the
+ * unsubscribe link (body and List-Unsubscribe); once per date and list when the job runs twice; a deferred
+ * recipient is retried alone; a refused one is not retried; an unsubscribed address gets nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { whenReady } from '../../src/api/redis-ready.js';
+import type { AppConfig } from '../../src/config/app-schema.js';
+import { createLogger } from '../../src/log.js';
+import { createSmtpTransport, type MailTransport } from '../../src/mail/transport.js';
+import { buildDigest, type Digest } from '../../src/pipeline/digest/index.js';
+import { digestMessageId, unsubscribeLink, unsubscribeSignature } from '../../src/pipeline/mail/compose.js';
+import { connect } from '../../src/runtime/redis.js';
+import { createRedisMailStore, type MailStore } from '../../src/store/mail.js';
+import { type MailWorkerDeps, sendDigestMail } from '../../src/workers/mail.js';
+import { REDIS_URL } from '../helpers/runtime.js';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp.js';
+import { dayRecords, TOPICS } from '../unit/digest-fixture-records.js';
+
+const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+const DATE = '2023-10-06';
+let redis: Redis;
+let sink: SmtpSink;
+let store: MailStore;
+let digest: Digest;
+let transport: MailTransport | null = null;
+
+function config(over: Partial<AppConfig['mail']> = {}, to = ['staff@example.org']) {
+  return {
+    digest: {
+      timeZone: 'Asia/Shanghai',
+      cutoffHour: 7,
+      perSection: 10,
+      titleZh: '地学快讯',
+      titleEn: 'Geoscience Express',
+      sendAt: '07:30',
+    },
+    smtp: {
+      host: '127.0.0.1',
+      port: sink.port,
+      secure: false,
+      from: 'geointel <bulletin@geointel.example>',
+      to,
+    },
+    mail: { publicUrl: 'http://geointel.example:8080', lists: [], ...over },
+  } as Pick<AppConfig, 'digest' | 'smtp' | 'mail'>;
+}
+
+function deps(cfg: ReturnType<typeof config>, final = true): MailWorkerDeps {
+  return {
+    store,
+    transport: () => {
+      transport ??= createSmtpTransport(cfg.smtp, { timeoutMs: 5_000 });
+      return transport;
+    },
+    edition: async (date) => (date === DATE ? { digest: { ...digest, issue: 12 }, final } : null),
+    config: cfg,
+    log,
+  };
+}
+
+beforeAll(async () => {
+  redis = connect({ url: REDIS_URL }, 'producer', log);
+  expect(await whenReady(redis, 5_000)).toBe(true);
+  sink = await startSmtpSink();
+  digest = buildDigest(dayRecords(), { date: DATE, topics: TOPICS });
+  expect(digest.count).toBeGreaterThan(3);
+});
+
+beforeEach(() => {
+  store = createRedisMailStore({ redis, prefix: `t-mail-${randomUUID().slice(0, 8)}` });
+  sink.messages.length = 0;
+  sink.deferred.clear();
+  sink.refused.clear();
+  transport?.close();
+  transport = null;
+});
+
+afterAll(async () => {
+  transport?.close();
+  await sink?.close();
+  redis?.disconnect();
+});
+
+describe('the e-mailed digest', () => {
+  it('HTML and text parts, zh subject with the issue, every citation, the unsubscribe link', async () => {
+    const cfg = config();
+    const r = await sendDigestMail(deps(cfg), DATE);
+    expect(r).toMatchObject({ sent: 1, skipped: 0, rejected: 0 });
+    expect(sink.messages).toHaveLength(1);
+    const m = sink.messages[0]!.parsed;
+    expect(m.subject).toBe('地学快讯 2023年第12期 · 2023年10月6日');
+    expect(m.messageId).toBe(digestMessageId(DATE, 'default', 'staff@example.org', cfg.smtp.from));
+    expect(m.html).toBeTruthy();
+    expect(m.text).toBeTruthy();
+    for (const s of digest.sections)
+      for (const { record } of s.items) {
+        expect(m.html).toContain(record.citation.zh.replace(/&/g, '&amp;'));
+        expect(m.text).toContain(record.citation.zh);
+      }
+    const secret = await store.secret();
+    const link = unsubscribeLink(cfg.mail.publicUrl, secret, 'default', 'staff@example.org');
+    expect(m.text).toContain(link);
+    expect(m.html).toContain(link.replace(/&/g, '&#38;'));
+    const header = (name: string) =>
+      m.headerLines
+        .find((h) => h.key === name)
+        ?.line.replace(/\r?\n[ \t]+/g, '')
+        .slice(name.length + 1)
+        .trim();
+    expect(header('list-unsubscribe')).toBe(`<${link}>`);
+    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+  });
+
+  it('per-topic, per-language lists; the draft is marked and carries no issue number', async () => {
+    const cfg = config(
+      { lists: [{ id: 'energy-en', lang: 'en', topics: ['energy-minerals'], to: ['analyst@example.org'] }] },
+      [],
+    );
+    await sendDigestMail(deps(cfg, false), DATE);
+    expect(sink.messages).toHaveLength(1);
+    const m = sink.messages[0]!.parsed;
+    expect(m.subject).toBe('Geoscience Express (draft) · 6 October 2023');
+    expect(m.text).toContain('This is the draft');
+    const energy = digest.sections.find((s) => s.id === 'energy-minerals')!;
+    const other = digest.sections.find((s) => s.id !== 'energy-minerals' && s.items.length > 0)!;
+    for (const { record } of energy.items) expect(m.text).toContain(record.citation.en);
+    for (const { record } of other.items) expect(m.text).not.toContain(record.title);
+  });
+
+  it('once per date and list when the job runs twice', async () => {
+    const cfg = config({}, ['a@example.org', 'b@example.org']);
+    const first = await sendDigestMail(deps(cfg), DATE);
+    const second = await sendDigestMail(deps(cfg), DATE);
+    expect(first.sent).toBe(2);
+    expect(second).toMatchObject({ sent: 0, skipped: 2 });
+    expect(sink.messages).toHaveLength(2);
+    expect(new Set(sink.messages.map((m) => m.parsed.messageId)).size).toBe(2);
+  });
+
+  it('a deferred recipient fails the job and is the only one sent on the retry; a refused one is not retried', async () => {
+    const cfg = config({}, ['ok@example.org', 'later@example.org', 'gone@example.org']);
+    sink.deferred.add('later@example.org');
+    sink.refused.add('gone@example.org');
+    await expect(sendDigestMail(deps(cfg), DATE)).rejects.toMatchObject({ code: 'MAIL_UNAVAILABLE' });
+    expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['ok@example.org']);
+    sink.deferred.clear();
+    const retry = await sendDigestMail(deps(cfg), DATE);
+    expect(retry).toMatchObject({ sent: 1, skipped: 2 });
+    expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['ok@example.org', 'later@example.org']);
+  });
+
+  it('an unsubscribed address gets nothing; a date without an edition sends nothing', async () => {
+    const cfg = config({}, ['stay@example.org', 'leave@example.org']);
+    expect(await store.unsubscribe('default', 'Leave@Example.org')).toBe(true);
+    await sendDigestMail(deps(cfg), DATE);
+    expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['stay@example.org']);
+    expect(await sendDigestMail(deps(cfg), '2023-10-07')).toMatchObject({ nothing: true, sent: 0 });
+    expect(unsubscribeSignature('s', 'default', ' A@B.org ')).toBe(
+      unsubscribeSignature('s', 'default', 'a@b.org'),
+    );
+  });
+});
