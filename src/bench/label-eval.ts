@@ -7,8 +7,8 @@
  *
  * Scoring (as tests/unit/classify-devset.test.ts has always scored): a prediction is right when it is the
  * item's label or one of its secondary labels; per-topic precision/recall count the matched label as gold
- * for right predictions and the primary label otherwise. Macro-F1 averages F1 over the topics (not
- * off-topic) with at least one gold item in the set. Top-2: the classifier's second answer is, for an item
+ * for right predictions and the primary label otherwise (a topic's `n` counts that resolved gold label).
+ * Macro-F1 averages F1 over the topics (not off-topic) with at least one resolved gold item in the set. Top-2: the classifier's second answer is, for an item
  * it calls off-topic, its best-scoring topic with positive evidence; for an item it places in a topic, the
  * runner-up topic when that topic's evidence outweighs the off-topic evidence, otherwise off-topic; event
  * items (decided by rules) have no second answer.
@@ -92,7 +92,11 @@ export function eventSources(root = repoRoot): Set<string> {
 
 /** The classifier's two best answers for one item (see the module comment for the second). */
 export function guess(item: LabelledItem, taxonomy: Taxonomy, events: boolean): Guess {
-  const { classification, explanation } = classifyItemDetailed(item, taxonomy, events ? { events: true } : {});
+  const { classification, explanation } = classifyItemDetailed(
+    item,
+    taxonomy,
+    events ? { events: true } : {},
+  );
   const top1 = classification.topic ?? OFF_TOPIC_LABEL;
   if (explanation.decidedBy === 'event') return { top1 };
   const withEvidence = explanation.topics.filter((t) => t.raw > 0);
@@ -118,7 +122,7 @@ export function scoreSet(set: string, items: readonly LabelledItem[], guesses: r
   let right2 = 0;
   items.forEach((item, i) => {
     const g = guesses[i] as Guess;
-    inc(n, item.label);
+    inc(n, accepts(item, g.top1) ? g.top1 : item.label);
     if (accepts(item, g.top1)) {
       right++;
       right2++;
@@ -133,7 +137,13 @@ export function scoreSet(set: string, items: readonly LabelledItem[], guesses: r
     const t = tp.get(id) ?? 0;
     const p = t / Math.max(1, t + (fp.get(id) ?? 0));
     const r = t / Math.max(1, t + (fn.get(id) ?? 0));
-    return { id, n: n.get(id) ?? 0, p: round(p), r: round(r), f1: round(p + r === 0 ? 0 : (2 * p * r) / (p + r)) };
+    return {
+      id,
+      n: n.get(id) ?? 0,
+      p: round(p),
+      r: round(r),
+      f1: round(p + r === 0 ? 0 : (2 * p * r) / (p + r)),
+    };
   });
   const gated = topics.filter((t) => t.id !== OFF_TOPIC_LABEL);
   // Off-topic precision when nothing was called off-topic, recall when nothing is off-topic: 1 (no error made).

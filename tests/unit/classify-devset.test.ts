@@ -2,7 +2,7 @@
  * The labelled development set (tests/fixtures/labels/dev.jsonl: the first dev set and the folded first
  * hold-out): macro-F1 ≥ 0.85 over topics with ≥ 15 items, precision of the off-topic decision ≥ 0.90; tags
  * precision ≥ 0.9 and recall ≥ 0.8. Dev errors are printed with their titles (dev is for tuning). The sealed
- * hold-out (holdout-v2.jsonl) is not read here: only `npm run eval:holdout` scores it, and it prints aggregates.
+ * hold-out v2 is not read here: only `npm run eval:holdout` scores it, and it prints aggregates.
  */
 import { describe, expect, it } from 'vitest';
 import { classifyItem, tagItemDetailed } from '../../src/pipeline/classify/index.js';
@@ -33,9 +33,9 @@ describe('classification of the labelled sets', () => {
 
   it('is the first dev set with the first hold-out folded in', () => {
     expect(dev.length).toBe(505);
-    expect(dev.filter((i) => (i as LabelledItem & { foldedFrom?: string }).foldedFrom === 'holdout-v1')).toHaveLength(
-      103,
-    );
+    expect(
+      dev.filter((i) => (i as LabelledItem & { foldedFrom?: string }).foldedFrom === 'holdout-v1'),
+    ).toHaveLength(103);
   });
 
   it('reaches macro-F1 ≥ 0.85 on dev topics with ≥ 15 items', () => {
