@@ -22,6 +22,7 @@ import { JOB_OPTIONS, QUEUES, type QueueName } from '../runtime/queues.js';
 import { connect } from '../runtime/redis.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createRedisAuditStore } from '../store/audit.js';
+import { createRedisDraftStore } from '../store/drafts.js';
 import { createRedisEditionStore } from '../store/editions.js';
 import { redisKeys } from '../store/keys.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
@@ -138,6 +139,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     }),
     sourceStates: createRedisSourceStore({ redis, prefix }),
     audit: createRedisAuditStore({ redis, prefix }),
+    drafts: createRedisDraftStore({ redis, prefix, keepDays: retention.recordDays }),
     editions: createRedisEditionStore({ redis, prefix }),
     queues,
     now: deps.now ?? Date.now,

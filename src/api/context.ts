@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { QueueName } from '../runtime/queues.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { AuditStore } from '../store/audit.js';
+import type { DraftStore } from '../store/drafts.js';
 import type { EditionStore } from '../store/editions.js';
 import type { RedisKeys } from '../store/keys.js';
 import type { RecordStore, SourceStateStore } from '../store/types.js';
@@ -19,6 +20,8 @@ export interface ApiContext {
   sourceStates: SourceStateStore;
   /** The audit trail: every editor and admin action appends one entry (who, when, what, before/after). */
   audit: AuditStore;
+  /** Machine drafts of stories' Chinese (shown to editors as drafts, never published as theirs). */
+  drafts: DraftStore;
   /** Editions of the bulletin: `place` (the candidates workflow), drafts, order, publish, archive. */
   editions: EditionStore;
   /** The queues, on the API's client (adding a job while Redis is away fails instead of waiting). */

@@ -7,6 +7,7 @@ import { benchScale } from './scale.js';
 import { benchStages } from './stages.js';
 import { benchStoryStore } from './story-store.js';
 import { benchStreamLatency } from './stream-latency.js';
+import { benchTextIndex } from './text-index.js';
 
 export const benches: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
   stages: () => benchStages(),
@@ -17,4 +18,5 @@ export const benches: Record<string, () => Promise<Record<string, unknown>> | Re
   'story-store': () => benchStoryStore(),
   scale: () => benchScale(),
   api: () => benchApi(),
+  'text-index': () => benchTextIndex(),
 };

@@ -117,18 +117,28 @@ export const AppSchema = z
       .object({
         /** Base URL of the API as recipients reach it: unsubscribe links point there (GEOINTEL_MAIL_PUBLIC_URL). */
         publicUrl: z.string().url().default('http://localhost:8080'),
-        /** Mailing lists beyond `smtp.to` (which is the list `default`: zh, every topic). */
+        /** Mailing lists beyond `smtp.to` (which is the list `default`: zh, every topic); from env as JSON. */
         lists: z
-          .array(
-            z
-              .object({
-                id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
-                lang: z.enum(['zh', 'en']).default('zh'),
-                /** Topic ids whose sections the list receives; empty: every topic. */
-                topics: z.array(z.string()).default([]),
-                to: z.array(z.string().email()).min(1),
-              })
-              .strict(),
+          .preprocess(
+            (v) => {
+              if (typeof v !== 'string') return v;
+              try {
+                return JSON.parse(v);
+              } catch {
+                return v;
+              }
+            },
+            z.array(
+              z
+                .object({
+                  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+                  lang: z.enum(['zh', 'en']).default('zh'),
+                  /** Topic ids whose sections the list receives; empty: every topic. */
+                  topics: z.array(z.string()).default([]),
+                  to: z.array(z.string().email()).min(1),
+                })
+                .strict(),
+            ),
           )
           .default([]),
       })

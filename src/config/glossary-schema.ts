@@ -15,7 +15,10 @@ import { z } from 'zod';
 const Term = z
   .string()
   .min(1)
-  .refine((s) => !s.includes('*'), 'glossary terms are literal: no `*` prefixes (they go to the translator as written)');
+  .refine(
+    (s) => !s.includes('*'),
+    'glossary terms are literal: no `*` prefixes (they go to the translator as written)',
+  );
 const Terms = z.array(Term).min(1);
 
 export const GlossaryEntrySchema = z

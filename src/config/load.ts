@@ -280,12 +280,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 /**
- * A glossary entry's `tag` must name a commodity of tags.yaml (it labels that tag on the 关键词 line). Checked on
- * the file as read, so that it is reported with the file's other problems.
+ * A glossary entry's `tag` must name a commodity of tags.yaml (it labels that tag on the 关键词 line), unless
+ * tagging is off (no commodities at all). Checked on the file as read, so that it is reported with the file's
+ * other problems.
  */
 function checkGlossaryTags(yaml: YamlFile, tags: TagsFile, file: string, issues: ConfigIssue[]): void {
   const entries = (yaml.data as { entries?: unknown } | null)?.entries;
-  if (!Array.isArray(entries)) return;
+  if (!Array.isArray(entries) || Object.keys(tags.commodities).length === 0) return;
   entries.forEach((e: unknown, i) => {
     const tag = (e as { tag?: unknown } | null)?.tag;
     if (typeof tag === 'string' && !Object.hasOwn(tags.commodities, tag)) {

@@ -10,12 +10,17 @@ import type { SourceEntry } from '../config/sources-schema.js';
 import { createFetcherFromConfig, hostLimitsOf } from '../fetch/index.js';
 import { createWebhookPoster } from '../fetch/webhook-post.js';
 import type { Logger } from '../log.js';
+import { createSmtpTransport, type MailTransport } from '../mail/transport.js';
 import { compileTaxonomy } from '../pipeline/classify/index.js';
+import { createKeywords } from '../pipeline/digest/keywords.js';
 import type { FetchFn } from '../pipeline/fetch-port.js';
 import { compileGlossary } from '../pipeline/glossary/index.js';
 import { createRedisDigestStore } from '../store/digests.js';
 import { createRedisDraftStore, type DraftStore } from '../store/drafts.js';
+import { readEdition } from '../store/edition-reader.js';
+import { createRedisEditionStore, type EditionStore } from '../store/editions.js';
 import { redisKeys } from '../store/keys.js';
+import { createRedisMailStore, type MailStore } from '../store/mail.js';
 import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
@@ -27,6 +32,7 @@ import { createTranslator } from '../translate/index.js';
 import { articleProcessor } from '../workers/article.js';
 import { deliverProcessor } from '../workers/deliver.js';
 import { fetchProcessor } from '../workers/fetch.js';
+import { mailProcessor } from '../workers/mail.js';
 import { processProcessor } from '../workers/process.js';
 import { draftingRecords, translateProcessor } from '../workers/translate.js';
 import { webhookJobOptions, webhookProcessor } from '../workers/webhook.js';
@@ -113,6 +119,10 @@ export interface Stores {
   subscriptions: SubscriptionStore;
   /** Machine drafts of stories' Chinese, apart from the records (src/store/drafts.ts). */
   drafts: DraftStore;
+  /** Editions of the bulletin: editors' picks, order, published finals (src/store/editions.ts). */
+  editions: EditionStore;
+  /** The e-mailed digest's sent-marks, unsubscriptions and link secret (src/store/mail.ts). */
+  mail: MailStore;
 }
 
 export interface Runtime {
@@ -174,6 +184,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const taxonomy = compileTaxonomy(config.topics, config.tags);
   const metrics = createMetrics();
+  // SMTP connects at the first mail job (a process that never mails needs no SMTP settings).
+  let smtp: MailTransport | undefined;
   const stores: Stores = {
     stories: opts.stories ?? createRedisStoryLog({ redis, prefix, ...storyOptionsOf(config.sources) }),
     records: createRedisRecordStore({
@@ -192,6 +204,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       now,
     }),
     drafts: createRedisDraftStore({ redis, prefix, keepDays: config.app.retention.recordDays }),
+    editions: createRedisEditionStore({ redis, prefix }),
+    mail: createRedisMailStore({ redis, prefix }),
   };
   const queueOpts = { connection: redis, prefix };
   const queues = {
@@ -316,6 +330,23 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
           }),
           log: log.child({ role: 'webhook' }),
           now,
+        }),
+        mail: mailProcessor({
+          store: stores.mail,
+          transport: () => (smtp ??= createSmtpTransport(config.app.smtp)),
+          edition: (date) =>
+            readEdition(
+              {
+                records: stores.records,
+                editions: stores.editions,
+                digest: config.app.digest,
+                topics: () => config.topics.topics,
+              },
+              date,
+            ).then((e) => (e ? { digest: e.digest, final: e.edition === 'final' } : null)),
+          config: config.app,
+          keywords: createKeywords(config.glossary, config.tags),
+          log: log.child({ role: 'mail' }),
         }),
       }),
   };
@@ -466,6 +497,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         );
         await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));
         await flows.close().catch(() => undefined);
+        smtp?.close();
         await ops?.close();
         await redis.quit().catch(() => redis.disconnect());
       })();

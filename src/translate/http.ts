@@ -69,7 +69,10 @@ export async function postJson(url: string, body: unknown, o: PostOptions): Prom
   try {
     return JSON.parse(text);
   } catch {
-    throw new GeoError('TRANSLATION_FAILED', `${o.what} answered HTTP ${status} with a body that is not JSON`);
+    throw new GeoError(
+      'TRANSLATION_FAILED',
+      `${o.what} answered HTTP ${status} with a body that is not JSON`,
+    );
   }
 }
 
@@ -100,11 +103,19 @@ function errorText(body: string): string {
   try {
     const j = JSON.parse(body) as { error?: unknown; message?: unknown };
     const e = j.error ?? j.message;
-    msg = typeof e === 'string' ? e : typeof (e as { message?: unknown })?.message === 'string' ? String((e as { message: string }).message) : body;
+    msg =
+      typeof e === 'string'
+        ? e
+        : typeof (e as { message?: unknown })?.message === 'string'
+          ? String((e as { message: string }).message)
+          : body;
   } catch {
     // not JSON: the text itself
   }
-  const line = msg.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  const line = msg
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 200);
   return line ? `: ${line}` : '';
 }
 

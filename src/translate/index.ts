@@ -20,7 +20,12 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 export function createTranslator(t: AppConfig['translation']): Translator | null {
   if (t.backend === 'none') return null;
   if (!t.url) throw new GeoError('CONFIG_INVALID', `translation.backend ${t.backend} needs translation.url`);
-  const common = { url: t.url, apiKey: t.apiKey, timeoutMs: t.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES };
+  const common = {
+    url: t.url,
+    apiKey: t.apiKey,
+    timeoutMs: t.timeoutMs,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+  };
   if (t.backend === 'libretranslate') return createLibreTranslate({ ...common, target: t.target });
   if (!t.model) throw new GeoError('CONFIG_INVALID', 'translation.backend openai needs translation.model');
   return createOpenAiChat({ ...common, model: t.model });

@@ -3,8 +3,9 @@
  * editor's Chinese) and the request for a story — its title and summary within `maxChars` (the title whole, the
  * summary cut at a sentence end), its language, and the glossary pairs its text names. Pure.
  */
-import { type CompiledGlossary, glossaryPairs } from '../pipeline/glossary/index.js';
+
 import { isChinese } from '../pipeline/digest/labels.js';
+import { type CompiledGlossary, glossaryPairs } from '../pipeline/glossary/index.js';
 import type { DigestRecord } from '../pipeline/types.js';
 import type { TranslateRequest } from './types.js';
 

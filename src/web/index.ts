@@ -31,6 +31,7 @@ import {
   pageTopics,
   sourcesMain,
 } from './pages.js';
+import { tagNames } from './tag-names.js';
 import { landPath, MAP_HEIGHT, MAP_WIDTH } from './world-map.js';
 
 export { BULL_BOARD_PATH } from './bull-board.js';
@@ -219,6 +220,7 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
             topics: topicsOf(lang),
             eventSources,
             map: { width: MAP_WIDTH, height: MAP_HEIGHT },
+            tagNames: tagNames(ctx.runtime.config.tags, lang),
           }),
         );
       },
@@ -247,7 +249,11 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
           (lang) =>
             message(lang, 'editor.topicTitle', { topic: topicsOf(lang).find((x) => x.id === id)!.name }),
           (lang) => editorMain(lang, topicsOf(lang), topicsOf(lang).find((x) => x.id === id)!),
-          (lang) => ({ topic: id, topics: topicsOf(lang) }),
+          (lang) => ({
+            topic: id,
+            topics: topicsOf(lang),
+            tagNames: tagNames(ctx.runtime.config.tags, lang),
+          }),
         );
       },
     );

@@ -88,14 +88,14 @@ export function editorMain(lang: Lang, topics: readonly PageTopic[], topic: Page
   return html`<h1>${t('editor.topicTitle', { topic: '' })}<span data-d>${topic.name}</span></h1>
 ${topicTabs('/editor', topics, topic.id, null, lang)}
 <p class="muted">${t('editor.shortcuts')}</p>
+<p id="editor-message" class="notice" role="status" hidden></p>
 <div class="grid">
 <section class="card"><h2>${t('editor.candidates')}</h2>
 <p class="actions"><button type="button" id="pull" class="primary">${t('editor.pull')}</button><button type="button" id="refresh">${t('editor.refresh')}</button></p>
 <ul class="queue" id="queue" role="listbox" aria-label="${t('editor.candidates')}"><li class="muted">${t('common.loading')}</li></ul>
 </section>
 <section class="card" id="detail"><p class="muted">${t('editor.select')}</p></section>
-</div>
-<p id="editor-message" class="notice" role="status" hidden></p>`;
+</div>`;
 }
 
 export function digestMain(lang: Lang, date: string): SafeHtml {
@@ -106,22 +106,22 @@ export function digestMain(lang: Lang, date: string): SafeHtml {
 <input id="date" name="date" type="date" value="${date}" required>
 <button type="submit">${t('digest.load')}</button>
 </form>
+<p id="digest-message" class="notice" role="status" hidden></p>
 <div class="grid">
 <section class="card bulletin" id="bulletin"><p class="muted">${t('common.loading')}</p></section>
 <section class="card"><h2>${t('digest.archive')}</h2><ul class="records" id="archive"><li class="muted">${t('common.loading')}</li></ul></section>
-</div>
-<p id="digest-message" class="notice" role="status" hidden></p>`;
+</div>`;
 }
 
 export function sourcesMain(lang: Lang): SafeHtml {
   const t = tr(lang);
   return html`<h1>${t('sources.title')}</h1>
 <p class="muted" id="sources-count"></p>
+<p id="sources-message" class="notice" role="status" hidden></p>
 <section class="card"><table id="sources">
 <thead><tr><th>${t('sources.name')}</th><th>${t('sources.kind')}</th><th>${t('sources.health')}</th><th>${t('sources.lastFetch')}</th><th class="num">${t('sources.lastItems')}</th><th class="num">${t('sources.perWeek')}</th><th></th></tr></thead>
 <tbody><tr><td colspan="7" class="muted">${t('common.loading')}</td></tr></tbody>
-</table></section>
-<p id="sources-message" class="notice" role="status" hidden></p>`;
+</table></section>`;
 }
 
 export function forbiddenMain(lang: Lang, needed: string, current: string): SafeHtml {

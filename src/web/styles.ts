@@ -78,4 +78,7 @@ kbd{border:1px solid var(--line);border-bottom-width:2px;border-radius:3px;paddi
 .bulletin .cite{color:var(--muted)}
 .bulletin .move{display:flex;flex-direction:column;gap:.2rem}
 .login{max-width:28rem;margin:3rem auto}
+#event-list{max-height:22rem;overflow:auto}
+form.actions label{display:inline;margin:0 .3rem 0 0}
+form.actions input{width:auto}
 `;

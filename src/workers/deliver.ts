@@ -25,6 +25,8 @@ export interface DeliverWorkerDeps {
   now: () => number;
   /** The webhook deliveries (jobs named `webhook`); absent: such a job fails for good. */
   webhook?: (job: Job) => Promise<unknown>;
+  /** The e-mailed digest (jobs named `mail`, src/workers/mail.ts); absent: such a job fails for good. */
+  mail?: Processor;
 }
 
 const DAY = 86_400_000;
@@ -34,6 +36,10 @@ export function deliverProcessor(deps: DeliverWorkerDeps): Processor {
     if (job.name === 'webhook') {
       if (!deps.webhook) throw new UnrecoverableError('INTERNAL: this deliver worker has no webhook sender');
       return deps.webhook(job);
+    }
+    if (job.name === 'mail') {
+      if (!deps.mail) throw new UnrecoverableError('INTERNAL: this deliver worker has no mail sender');
+      return deps.mail(job);
     }
     const data = jobData(DeliverJob, job.data, 'deliver');
     // A scheduled job names no date: the day whose window closed last before the job's own due time.

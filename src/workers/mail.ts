@@ -17,6 +17,7 @@ import type { MailTransport } from '../mail/transport.js';
 import type { Digest } from '../pipeline/digest/build.js';
 import { digestDateAt } from '../pipeline/digest/zoned.js';
 import { composeDigestMail, type MailList, unsubscribeLink } from '../pipeline/mail/compose.js';
+import type { DigestRecord } from '../pipeline/types.js';
 import { forQueue } from '../runtime/queues.js';
 import type { MailStore } from '../store/mail.js';
 import { jobData, MailJob } from './job-data.js';
@@ -33,6 +34,8 @@ export interface MailWorkerDeps {
   /** The final edition of a date when published, else its draft; null when there is none. */
   edition: (date: string) => Promise<MailEdition | null>;
   config: Pick<AppConfig, 'digest' | 'smtp' | 'mail'>;
+  /** The 关键词 line of zh mails (createKeywords over the glossary and tags); absent: none. */
+  keywords?: (r: DigestRecord) => readonly string[];
   log: Logger;
 }
 
@@ -84,6 +87,7 @@ export async function sendDigestMail(deps: MailWorkerDeps, date: string): Promis
         title,
         from: deps.config.smtp.from,
         unsubscribeUrl: unsubscribeLink(deps.config.mail.publicUrl, secret, list.id, address),
+        keywords: deps.keywords,
       });
       try {
         await deps.transport().send(mail);

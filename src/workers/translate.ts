@@ -61,8 +61,15 @@ export function translateProcessor(deps: TranslateWorkerDeps): Processor {
       return done('drafted');
     } catch (err) {
       const code = isGeoError(err) ? err.code : 'INTERNAL';
-      await deps.drafts.put({ ...base, titleZh: null, summaryZh: null, at: at(), note: `translation failed: ${code}` });
-      const retry = !(isGeoError(err) && err.retry === 'permanent') && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+      await deps.drafts.put({
+        ...base,
+        titleZh: null,
+        summaryZh: null,
+        at: at(),
+        note: `translation failed: ${code}`,
+      });
+      const retry =
+        !(isGeoError(err) && err.retry === 'permanent') && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
       deps.log.warn(
         { jobId: job.id, storyId, code, err: (err as Error).message, retry },
         'machine draft failed; the story stays untranslated',

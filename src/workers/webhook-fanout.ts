@@ -66,8 +66,6 @@ export interface WebhookFanout {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
-
 /** Resolves true once `c` is ready, false after `ms` or when it ends. */
 function ready(c: Redis, ms: number): Promise<boolean> {
   if (c.status === 'end') return Promise.resolve(false);
@@ -133,6 +131,18 @@ export async function startWebhookFanout(o: FanoutOptions): Promise<WebhookFanou
   let conn: Redis | null = null;
   let ensured = false;
   let lastError = '';
+  // The pause after a failure; stop() cuts it short.
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
 
   async function handle(entries: GroupEntry[]): Promise<void> {
     if (entries.length === 0) return;
@@ -208,7 +218,7 @@ export async function startWebhookFanout(o: FanoutOptions): Promise<WebhookFanou
         if (msg !== lastError) log.warn({ err: msg }, 'webhook fan-out failed; retrying');
         lastError = msg;
         delay = Math.min(delay * 2 || 100, 5_000);
-        await sleep(delay);
+        await pause(delay);
       }
     }
   }
@@ -227,6 +237,7 @@ export async function startWebhookFanout(o: FanoutOptions): Promise<WebhookFanou
     stats: () => ({ ...stats }),
     async stop() {
       running = false;
+      wake?.();
       conn?.disconnect();
       conn = null;
       await done;

@@ -27,6 +27,8 @@ export interface Chromium {
   userDataDir: string;
   /** Dialogs (alert, confirm, prompt, beforeunload) any page opened; each is dismissed. */
   dialogs: string[];
+  /** Uncaught page errors and console errors (CSP violations show here), for failure messages. */
+  errors: string[];
   newPage(): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
@@ -44,11 +46,17 @@ export async function launchChromium(): Promise<Chromium> {
     timeout: 60_000,
   });
   const dialogs: string[] = [];
-  const watch = (page: Page) =>
+  const errors: string[] = [];
+  const watch = (page: Page) => {
     page.on('dialog', (d) => {
       dialogs.push(`${d.type()}: ${d.message()}`);
       d.dismiss().catch(() => undefined);
     });
+    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+    });
+  };
   context.pages().forEach(watch);
   context.on('page', watch);
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -56,6 +64,7 @@ export async function launchChromium(): Promise<Chromium> {
     context,
     userDataDir,
     dialogs,
+    errors,
     newPage: () => context.newPage(),
     async screenshot(page, name) {
       const path = join(SCREENSHOTS, `${name}.png`);

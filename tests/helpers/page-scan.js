@@ -29,7 +29,8 @@ export function visibleTexts() {
       if (v?.trim()) out.push({ text: v.trim(), data: isData(el), tag: `${el.tagName.toLowerCase()}@${a}` });
     }
   }
-  out.push({ text: document.title, data: false, tag: 'title' });
+  // The page's title is `<page> · <app name>`: two catalogue strings.
+  for (const part of document.title.split(' · ')) out.push({ text: part, data: false, tag: 'title' });
   return out;
 }
 
@@ -72,9 +73,9 @@ export function domSafety() {
         relMissing.push(el.getAttribute('href'));
     }
   }
-  const forbidden = [...document.querySelectorAll('iframe,object,embed,base,meta[http-equiv="refresh" i],frame')].map(
-    (e) => e.outerHTML.slice(0, 120),
-  );
+  const forbidden = [
+    ...document.querySelectorAll('iframe,object,embed,base,meta[http-equiv="refresh" i],frame'),
+  ].map((e) => e.outerHTML.slice(0, 120));
   return { scripts, onAttrs, badUrls, relMissing, forbidden, elements: all.length };
 }
 

@@ -240,6 +240,29 @@ describe('GET /v1/candidates', () => {
     expect(other.body.claimedByOthers).toBeGreaterThanOrEqual(1);
   });
 
+  it('a machine draft of the Chinese comes with its candidate, as a draft beside the record (never in it)', async () => {
+    await put(rec('drafted-1', { topic: 'marine' }), rec('undrafted-1', { topic: 'marine' }));
+    await runtime.stores.drafts.put({
+      storyId: 'drafted-1',
+      titleZh: '地下水故事',
+      summaryZh: '摘要。',
+      backend: 'libretranslate',
+      from: 'en',
+      at: new Date(NOW).toISOString(),
+    });
+    const got = await list('ed-3', 'marine');
+    const drafted = got.body.items.find((x: { storyId: string }) => x.storyId === 'drafted-1');
+    expect(drafted.machineDraft).toMatchObject({
+      titleZh: '地下水故事',
+      summaryZh: '摘要。',
+      backend: 'libretranslate',
+    });
+    expect(drafted.record.titleZh).toBeUndefined();
+    expect(
+      got.body.items.find((x: { storyId: string }) => x.storyId === 'undrafted-1').machineDraft,
+    ).toBeNull();
+  });
+
   it('candidates older than editors.candidateDays leave the pool (trimmed on read); younger ones stay', async () => {
     const days = runtime.config.app.editors.candidateDays;
     expect(days).toBe(7);

@@ -140,9 +140,11 @@ describe('roles', () => {
           if (MATRIX_BODIES[`${route.method} ${route.url}`]) expect(res.statusCode, label).toBeLessThan(400);
         } else {
           expect(res.statusCode, label).toBe(who === undefined ? 401 : 403);
-          expect(JSON.parse(res.body).error.code, label).toBe(
-            who === undefined ? 'UNAUTHORISED' : 'FORBIDDEN',
-          );
+          // A HEAD answer has no body (its status is the check).
+          if (route.method !== 'HEAD')
+            expect(JSON.parse(res.body).error.code, label).toBe(
+              who === undefined ? 'UNAUTHORISED' : 'FORBIDDEN',
+            );
         }
       }
     }
@@ -191,7 +193,8 @@ describe('/docs', () => {
     expect(doc.openapi).toMatch(/^3\./);
     await SwaggerParser.validate(structuredClone(doc));
     for (const route of app.routeTable) {
-      if (route.url.startsWith('/docs')) continue;
+      // Plugin routes document themselves or nothing: /docs, and @bull-board's (hidden; src/web/bull-board.ts).
+      if (route.url.startsWith('/docs') || route.url.startsWith('/admin/queues')) continue;
       const path = route.url.replace(/:(\w+)/g, '{$1}');
       const op = doc.paths[path]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${path}`).toBeDefined();

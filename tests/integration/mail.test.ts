@@ -2,11 +2,13 @@
  * The e-mailed digest against a real SMTP server (smtp-server on 127.0.0.1), parsed back with mailparser, with
  * the sent-marks in real Redis (own prefix): HTML and text parts, zh subject, every item's citation, the
  * unsubscribe link (body and List-Unsubscribe); once per date and list when the job runs twice; a deferred
- * recipient is retried alone; a refused one is not retried; an unsubscribed address gets nothing.
+ * recipient is retried alone; a refused one is not retried; an unsubscribed address gets nothing; a deliver worker
+ * killed while the SMTP server holds its message repeats that message once, with the same Message-ID.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/app.js';
 import { whenReady } from '../../src/api/redis-ready.js';
 import type { AppConfig } from '../../src/config/app-schema.js';
 import { createLogger } from '../../src/log.js';
@@ -15,8 +17,12 @@ import { buildDigest, type Digest } from '../../src/pipeline/digest/index.js';
 import { digestMessageId, unsubscribeLink, unsubscribeSignature } from '../../src/pipeline/mail/compose.js';
 import { connect } from '../../src/runtime/redis.js';
 import { createRedisMailStore, type MailStore } from '../../src/store/mail.js';
+import { createRedisTokenStore } from '../../src/store/tokens.js';
 import { type MailWorkerDeps, sendDigestMail } from '../../src/workers/mail.js';
-import { REDIS_URL } from '../helpers/runtime.js';
+import { writeConfigDir } from '../helpers/feeds.js';
+import type { Proc } from '../helpers/processes.js';
+import { kill9, startWorker, tail, uniquePrefix, waitFor, workerEnv } from '../helpers/queue.js';
+import { baseConfig, cleanup, REDIS_URL, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp.js';
 import { dayRecords, TOPICS } from '../unit/digest-fixture-records.js';
 
@@ -162,5 +168,131 @@ describe('the e-mailed digest', () => {
     expect(unsubscribeSignature('s', 'default', ' A@B.org ')).toBe(
       unsubscribeSignature('s', 'default', 'a@b.org'),
     );
+  });
+});
+
+describe('a deliver worker killed mid-send', () => {
+  const procs: Proc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await kill9(p);
+  });
+
+  it('repeats the message at most once, with the same Message-ID; the job completes and marks the address', async () => {
+    const prefix = uniquePrefix('mail');
+    const env = workerEnv({
+      redisUrl: REDIS_URL,
+      prefix,
+      configDir: writeConfigDir([{ id: 'unused', url: 'http://127.0.0.1:9/unused.xml', enabled: false }]),
+      extra: {
+        GEOINTEL_SMTP_HOST: '127.0.0.1',
+        GEOINTEL_SMTP_PORT: String(sink.port),
+        GEOINTEL_SMTP_FROM: 'bulletin@geointel.example',
+        GEOINTEL_SMTP_TO: 'staff@example.org',
+      },
+    });
+    const client = await startRuntime(withPrefix(baseConfig(), prefix), { roles: [] });
+    // The fixture day moved to a recent date: the record store keeps only `retention.recordDays`.
+    const shiftDays = Math.floor((Date.now() - Date.parse(`${DATE}T00:00:00Z`)) / 86_400_000) - 2;
+    const shift = (iso: string | null) =>
+      iso ? new Date(Date.parse(iso) + shiftDays * 86_400_000).toISOString() : iso;
+    const date = new Date(Date.parse(`${DATE}T00:00:00Z`) + shiftDays * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    try {
+      await client.stores.records.put(
+        dayRecords().map((r) => ({
+          ...r,
+          publishedAt: shift(r.publishedAt),
+          fetchedAt: shift(r.fetchedAt)!,
+        })),
+      );
+      let release: () => void = () => undefined;
+      let held = 0;
+      sink.holdData = () => {
+        held++;
+        return held === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      };
+      const first = await startWorker('deliver', env);
+      procs.push(first);
+      await client.queues.deliver.add('mail', { date }, { jobId: `mail-${date}` });
+      await waitFor('the SMTP server to hold the first message', () => held === 1, 20_000, 10).catch(
+        async (err) => {
+          const j = await client.queues.deliver.getJob(`mail-${date}`);
+          throw new Error(
+            `${(err as Error).message}; job: ${j ? `${await j.getState()} ${j.failedReason ?? ''} ${JSON.stringify(j.returnvalue)}` : 'none'}; logs: ${tail(first)}`,
+          );
+        },
+      );
+      const t0 = Date.now();
+      await kill9(first);
+      release();
+      const second = await startWorker('deliver', env);
+      procs.push(second);
+      const job = await waitFor(
+        'the mail job to complete on the second worker',
+        async () => {
+          const j = await client.queues.deliver.getJob(`mail-${date}`);
+          return j && (await j.getState()) === 'completed' ? j : null;
+        },
+        30_000,
+        50,
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message}; logs: ${tail(second)}`);
+      });
+      const ids = sink.messages.map((m) => m.parsed.messageId);
+      expect(ids.length).toBeGreaterThanOrEqual(1);
+      expect(ids.length).toBeLessThanOrEqual(2);
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toBe(digestMessageId(date, 'default', 'staff@example.org', 'bulletin@geointel.example'));
+      expect(job.returnvalue).toMatchObject({ date, sent: 1 });
+      expect(await client.stores.mail.sent(date, 'default', ['staff@example.org'])).toEqual([ids[0]]);
+      console.info(
+        `mail: kill -9 while the server held the message → completed by another worker ${Date.now() - t0} ms later; the sink saw ${ids.length} message(s), 1 Message-ID`,
+      );
+    } finally {
+      sink.holdData = undefined;
+      await cleanup(client);
+      await client.close();
+    }
+  }, 90_000);
+});
+
+describe('unsubscribe links (public, signed)', () => {
+  it('GET shows a confirm page; POST (the button or one-click) unsubscribes; a wrong signature is 403', async () => {
+    const prefix = uniquePrefix('unsub');
+    const rt = await startRuntime(withPrefix(baseConfig(), prefix), { roles: [] });
+    const api = await buildApi({ runtime: rt, log, tokens: createRedisTokenStore({ redis, prefix }), redis });
+    try {
+      const mail = createRedisMailStore({ redis, prefix });
+      const link = unsubscribeLink('http://x.invalid', await mail.secret(), 'default', 'Leave@Example.org');
+      const path = link.slice('http://x.invalid'.length);
+      const page = await api.inject({ method: 'GET', url: path });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(page.body).toContain('<form method="post"');
+      expect(await mail.unsubscribed('default', ['leave@example.org'])).toEqual([false]);
+
+      const oneClick = await api.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      expect(oneClick.statusCode).toBe(200);
+      expect(oneClick.json()).toEqual({ list: 'default', unsubscribed: true });
+      expect(await mail.unsubscribed('default', ['leave@example.org'])).toEqual([true]);
+
+      const forged = path.replace(/sig=[^&]+/, `sig=${'A'.repeat(22)}`);
+      for (const method of ['GET', 'POST'] as const)
+        expect((await api.inject({ method, url: forged })).statusCode).toBe(403);
+      const otherList = path.replace('list=default', 'list=energy-en');
+      expect((await api.inject({ method: 'POST', url: otherList })).statusCode).toBe(403);
+      expect((await api.inject({ method: 'GET', url: '/v1/unsubscribe?list=default' })).statusCode).toBe(400);
+    } finally {
+      await api.close();
+      await cleanup(rt);
+      await rt.close();
+    }
   });
 });

@@ -77,6 +77,42 @@ describe('geointel digest', () => {
     });
   });
 
+  it('shows a 关键词 line of Chinese glossary terms and tags under English items in the zh bulletin', async () => {
+    const { code, out } = await run(['--from', file, '--date', '2023-10-06']);
+    expect(code).toBe(0);
+    // bgs-1: "Groundwater levels … Chalk aquifers …" (the fixture records carry no tags).
+    expect(out).toContain('关键词：地下水、含水层');
+    expect(out).not.toContain('关键词：锂'); // usgs-1 has the editor's titleZh
+    const en = await run(['--from', file, '--date', '2023-10-06', '--lang', 'en']);
+    expect(en.out).not.toContain('关键词');
+  });
+
+  it.each([
+    ['an empty file', '', '(it is empty)'],
+    ['a file of blank lines', '\n  \n\n', '(it is empty)'],
+    ['a file whose every line is bad', '{oops\n{"schema":"geointel.record/1"}\n', '(2 bad lines)'],
+  ])(
+    'has nothing to publish from %s: says so naming the file, prints no bulletin, exits 1',
+    async (_what, text, why) => {
+      const nothing = join(dir, `nothing-${why.length}-${text.length}.jsonl`);
+      writeFileSync(nothing, text);
+      for (const args of [
+        ['--from', nothing],
+        ['--from', nothing, '--format', 'html', '--lang', 'en'],
+      ]) {
+        const { code, out, err } = await run(args);
+        expect(code).toBe(1);
+        expect(out).toBe('');
+        expect(err).not.toContain('1970');
+        const last = JSON.parse(err.trim().split('\n').pop()!);
+        expect(last).toMatchObject({ level: 'error', code: 'INPUT_INVALID', file: nothing });
+        expect(last.message).toBe(
+          `nothing to publish: ${nothing} holds no valid geointel.record/1 record ${why}`,
+        );
+      }
+    },
+  );
+
   it('skips a record with a wrongly typed field, reports it with its line, and still renders the rest', async () => {
     const good = readFileSync(file, 'utf8')
       .split('\n')

@@ -34,9 +34,9 @@ describe('recordKeywords', () => {
   it('title terms, then commodity and country tags, then summary terms', () => {
     // Title "New national geological map reveals Australia’s hidden basement rocks"; the summary names drill holes.
     expect(recordKeywords(byId('ga-1'), sources)).toEqual(['地质图', '澳大利亚', '钻孔']);
-    // Tags: lithium (its glossary label 锂) and the United States; the text adds nothing else.
-    expect(byId('usgs-1').tags).toEqual({ commodities: ['lithium'], countries: ['US'] });
-    expect(recordKeywords(byId('usgs-1'), sources)).toEqual(['锂', '美国']);
+    // Tags: lithium (its glossary label 锂); "USGS" and "Arkansas" name no country in tags.yaml.
+    expect(byId('usgs-1').tags).toEqual({ commodities: ['lithium'], countries: [] });
+    expect(recordKeywords(byId('usgs-1'), sources)).toEqual(['锂']);
     expect(recordKeywords(byId('bgs-1'), sources)).toEqual(['地下水', '英国', '含水层']);
   });
 
@@ -59,7 +59,16 @@ describe('recordKeywords', () => {
         'Magma, lava, basalt, granite, zircon, a caldera and a seamount; another earthquake and more magma.',
       tags: { commodities: [], countries: ['JP'] },
     };
-    expect(recordKeywords(r, sources)).toEqual(['地震', '余震', '俯冲带', '日本', '岩浆', '熔岩', '玄武岩', '花岗岩']);
+    expect(recordKeywords(r, sources)).toEqual([
+      '地震',
+      '余震',
+      '俯冲带',
+      '日本',
+      '岩浆',
+      '熔岩',
+      '玄武岩',
+      '花岗岩',
+    ]);
     expect(recordKeywords(r, sources, 3)).toEqual(['地震', '余震', '俯冲带']);
   });
 });
@@ -99,7 +108,9 @@ describe('the 关键词 line in the zh digest', () => {
     );
     const evil = cheerio.load(renderDigest(digest, { format: 'html', lang: 'zh', keywords: hostile }));
     expect(evil('img').length).toBe(0);
-    expect(evil('article').first().find('p.kw').text()).toBe('关键词：<img src=x onerror=alert(1)>地质图、澳大利亚');
+    expect(evil('article').first().find('p.kw').text()).toBe(
+      '关键词：<img src=x onerror=alert(1)>地质图、澳大利亚',
+    );
   });
 
   it('json: the items carry their keywords', () => {

@@ -71,7 +71,9 @@ describe('config/glossary.yaml', () => {
   });
 
   it('an absent glossary.yaml is no glossary, not an error', () => {
-    expect(loadConfig({ dir: configDir({ 'glossary.yaml': null }), env: {} }).glossary).toEqual({ entries: [] });
+    expect(loadConfig({ dir: configDir({ 'glossary.yaml': null }), env: {} }).glossary).toEqual({
+      entries: [],
+    });
   });
 
   it('refuses a term twice, a `*` prefix and a tag that is not a tags.yaml commodity, with file and line', () => {
@@ -124,7 +126,9 @@ describe('matchGlossary', () => {
   });
 
   it('gives the distinct pairs a translator needs, as configured', () => {
-    expect(glossaryPairs(glossary, ['Earthquakes and an earthquake', 'CCS near the subduction zone'])).toEqual([
+    expect(
+      glossaryPairs(glossary, ['Earthquakes and an earthquake', 'CCS near the subduction zone']),
+    ).toEqual([
       { term: 'earthquakes', zh: '地震' },
       { term: 'earthquake', zh: '地震' },
       { term: 'CCS', zh: '碳捕集与封存', caseSensitive: true },
@@ -150,8 +154,12 @@ describe('placeholders (LibreTranslate has no glossary parameter)', () => {
   });
 
   it('puts the Chinese back, dropping the spaces engines add next to Chinese', () => {
-    expect(restoreTerms('[#2] 发生 [#1]，另一次 [#1]。', ['地震', '俯冲带'])).toBe('俯冲带发生地震，另一次地震。');
-    expect(restoreTerms('［＃１］ 与 CCS [ # 2 ] 项目', ['地震', '碳捕集与封存'])).toBe('地震与 CCS 碳捕集与封存项目');
+    expect(restoreTerms('[#2] 发生 [#1]，另一次 [#1]。', ['地震', '俯冲带'])).toBe(
+      '俯冲带发生地震，另一次地震。',
+    );
+    expect(restoreTerms('［＃１］ 与 CCS [ # 2 ] 项目', ['地震', '碳捕集与封存'])).toBe(
+      '地震与 CCS 碳捕集与封存项目',
+    );
   });
 
   it('says when a placeholder is lost or unknown (the caller translates again without them)', () => {

@@ -66,8 +66,26 @@ const candidateSchema = {
     parts: partsSchema,
     claim: claimSchema,
     record: recordSchema,
+    machineDraft: {
+      type: 'object',
+      nullable: true,
+      description:
+        'A machine translation of the title and summary into Chinese (translation backend configured): a ' +
+        'draft to start from, never published unless an editor accepts with it as their titleZh/summaryZh. ' +
+        'Null: none (no backend, a Chinese item, not drafted yet). `note` says why a draft has no text.',
+      properties: {
+        titleZh: { type: 'string', nullable: true },
+        summaryZh: { type: 'string', nullable: true },
+        backend: { type: 'string' },
+        model: { type: 'string' },
+        from: { type: 'string' },
+        at: { type: 'string' },
+        note: { type: 'string' },
+      },
+      required: ['titleZh', 'summaryZh', 'backend', 'from', 'at'],
+    },
   },
-  required: ['storyId', 'score', 'parts', 'claim', 'record'],
+  required: ['storyId', 'score', 'parts', 'claim', 'record', 'machineDraft'],
 } as const;
 
 const auditEntrySchema = {
@@ -247,14 +265,17 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
         open.map((e) => e.record!),
         { topic, now, relaySources: relaySources() },
       );
+      const page = ranked.slice(0, request.query.limit);
+      const drafts = await withRedis(() => ctx.drafts.getDrafts(page.map((c) => c.record.storyId)));
       return {
         topic,
-        items: ranked.slice(0, request.query.limit).map((c) => ({
+        items: page.map((c, i) => ({
           storyId: c.record.storyId,
           score: c.score,
           parts: c.parts,
           claim: claimView(claims.get(c.record.storyId) ?? null, me),
           record: c.record,
+          machineDraft: drafts[i] ?? null,
         })),
         claimedByOthers: pool.filter((e) => e.claim && e.claim.by !== me).length,
       };

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GeoError } from '../../errors.js';
 import { CSP, renderDigest } from '../../pipeline/digest/index.js';
+import { createKeywords } from '../../pipeline/digest/keywords.js';
 import { readEdition } from '../../store/edition-reader.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
@@ -26,6 +27,8 @@ interface DigestQuery {
 }
 
 export function digestRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // The 关键词 line of zh renderings: the Chinese terms of an item's glossary entries and tags.
+  const keywords = createKeywords(ctx.runtime.config.glossary, ctx.runtime.config.tags);
   const { digest } = ctx.runtime.config.app;
   app.get<{ Params: { date: string }; Querystring: DigestQuery }>(
     '/v1/digests/:date',
@@ -81,6 +84,7 @@ export function digestRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (served.edition === 'final') reply.header('x-geointel-issue', String(served.digest.issue));
       if (format === 'html') reply.header('content-security-policy', CSP);
       const text = renderDigest(served.digest, {
+        keywords,
         format,
         lang,
         title: lang === 'zh' ? digest.titleZh : digest.titleEn,

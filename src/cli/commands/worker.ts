@@ -9,8 +9,11 @@ const HELP = `Usage: geointel worker --role fetch|process|deliver|all [--metrics
 Runs queue workers only, against the Redis in REDIS_URL (or the one a local \`geointel run\` supervises):
 scale out by starting more of these, on this machine or others, against one Redis or Valkey primary.
 
-  --role R          fetch (poll sources on their schedules), process (classify, dedupe, store and stream
-                    records), deliver (daily digests; webhooks and e-mail later) or all. Repeatable.
+  --role R          fetch (poll sources on their schedules, read article pages and, with a translation
+                    backend, draft the Chinese of stories: docs/translation.md), process (classify,
+                    dedupe, store and stream records), deliver (daily digests, e-mail, and the
+                    subscriptions' webhooks: it also reads stream:all for them, with the other deliver
+                    processes) or all. Repeatable.
   --metrics-port N  port of /healthz, /readyz and /metrics (default METRICS_PORT or http.metricsPort,
                     9464); 0 picks a free port, so several workers share a host.
 

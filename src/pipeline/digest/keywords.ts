@@ -27,7 +27,8 @@ export function keywordSources(glossary: GlossaryFile, tags: TagsFile): KeywordS
     if (label) commodities[id] = label;
   }
   const countries: Record<string, string> = {};
-  for (const [code, byLang] of Object.entries(tags.countries)) if (byLang.zh?.[0]) countries[code] = byLang.zh[0];
+  for (const [code, byLang] of Object.entries(tags.countries))
+    if (byLang.zh?.[0]) countries[code] = byLang.zh[0];
   return { glossary: compileGlossary(glossary.entries), commodities, countries };
 }
 
@@ -51,7 +52,11 @@ export function recordKeywords(r: DigestRecord, k: KeywordSources, max = 8): str
 }
 
 /** `keywords` for RenderOptions: the record's keywords from the configured glossary and tags. */
-export function createKeywords(glossary: GlossaryFile, tags: TagsFile, max = 8): (r: DigestRecord) => string[] {
+export function createKeywords(
+  glossary: GlossaryFile,
+  tags: TagsFile,
+  max = 8,
+): (r: DigestRecord) => string[] {
   const sources = keywordSources(glossary, tags);
   return (r) => recordKeywords(r, sources, max);
 }

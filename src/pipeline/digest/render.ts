@@ -1,6 +1,13 @@
 /** renderDigest: one digest in Markdown, HTML or JSON (the structured edition: sections → records). */
 import type { Digest } from './build.js';
-import { bulletinTitle, dateLabel, entryKeywords, entryText, issueLabel, type RenderOptions } from './labels.js';
+import {
+  bulletinTitle,
+  dateLabel,
+  entryKeywords,
+  entryText,
+  issueLabel,
+  type RenderOptions,
+} from './labels.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-md.js';
 

@@ -91,7 +91,9 @@ export function compileGlossary(entries: readonly GlossaryEntryLike[]): Compiled
           byChar.set(term[0]!, list);
           continue;
         }
-        const words = (term.match(WORD_RE) ?? []).map((w) => (caseSensitive ? w.normalize('NFC') : foldTerm(w)));
+        const words = (term.match(WORD_RE) ?? []).map((w) =>
+          caseSensitive ? w.normalize('NFC') : foldTerm(w),
+        );
         if (words.length === 0) continue;
         const key = caseSensitive ? foldTerm(words[0]!) : words[0]!;
         const list = byWord.get(key) ?? [];

@@ -10,6 +10,7 @@ import type { Digest, DigestSection } from '../digest/build.js';
 import { bulletinTitle, dateLabel, issueLabel, type Lang } from '../digest/labels.js';
 import { escapeHtml, renderHtml } from '../digest/render-html.js';
 import { renderMarkdown } from '../digest/render-md.js';
+import type { DigestRecord } from '../types.js';
 
 /** A mailing list: who receives which sections in which language. */
 export interface MailList {
@@ -31,6 +32,8 @@ export interface DigestMailInput {
   from: string;
   /** Absolute unsubscribe URL for this recipient and list. */
   unsubscribeUrl: string;
+  /** The 关键词 line's terms of a record (zh lists; src/pipeline/digest/keywords.ts). */
+  keywords?: (r: DigestRecord) => readonly string[];
 }
 
 export interface DigestMail {
@@ -100,7 +103,7 @@ export function digestSubject(d: Digest, final: boolean, lang: Lang, title: stri
 export function composeDigestMail(i: DigestMailInput): DigestMail {
   const { lang } = i.list;
   const edition = editionForList(i.digest, i.list.topics);
-  const opts = { format: 'html' as const, lang, title: i.title };
+  const opts = { format: 'html' as const, lang, title: i.title, keywords: i.keywords };
   const f = FOOTER[lang];
   const draftNote = i.final ? '' : `<p><em>${escapeHtml(f.draft)}</em></p>`;
   const footer =

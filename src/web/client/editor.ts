@@ -302,6 +302,7 @@ async function claim(storyId = selected): Promise<boolean> {
     renderQueue();
     const state = document.getElementById('claim-state');
     if (state && storyId === selected) state.textContent = claimText(res.claim);
+    if (storyId === selected) void loadStory(storyId);
     say(t('editor.claimed'));
     return true;
   } catch (err) {
