@@ -23,6 +23,7 @@ import { hashId } from '../pipeline/normalize/identity.js';
 import type { RecordFilter } from '../pipeline/search/record-filter.js';
 import { textTokens } from '../pipeline/search/tokens.js';
 import type { DigestRecord } from '../pipeline/types.js';
+import { redisKeys } from '../store/keys.js';
 import { createRedisRecordQuery } from '../store/record-query.js';
 import { createRedisRecordStore, digestTime } from '../store/redis-records.js';
 import { startRedisChild } from './redis-child.js';

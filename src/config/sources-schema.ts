@@ -46,6 +46,38 @@ export const HtmlRuleSchema = z
   })
   .strict();
 
+/**
+ * What a source publishes, one word (issue #12; replaces the former `relay` and `events` flags):
+ * - `journal`: peer-reviewed papers (tables of contents of journals, a journal aggregator);
+ * - `agency`: news of a survey, ministry or agency working across the bulletin's sections (the default);
+ * - `programme`: news of a programme, institute or laboratory with one remit, named by its `topicHints`;
+ * - `relay`: other organisations' releases republished (ScienceDaily, Phys.org, EurekAlert): in a story
+ *   they defer to the originating organisation's item;
+ * - `events`: event lists (earthquakes, eruptions, disaster alerts), judged by the event rules of topics.yaml.
+ * The classifier reads it as a prior (config/topics.yaml `priors`; docs/classification.md § Source priors).
+ */
+export const PUBLISHES = ['journal', 'agency', 'programme', 'relay', 'events'] as const;
+export const Publishes = z.enum(PUBLISHES);
+export type Publishes = z.infer<typeof Publishes>;
+
+/** Keys an old registry may still use, with what replaces them (a migration error names file, line and key). */
+const RETIRED_KEYS: Record<string, string> = {
+  relay: '"relay" was replaced by "publishes" (what the source publishes): write "publishes: relay" for relay: true, and delete "relay: false"',
+  events:
+    '"events" was replaced by "publishes" (what the source publishes): write "publishes: events" for events: true, and delete "events: false"',
+};
+
+/** Reports every retired key of one registry entry at its own path (so at its own line of the YAML file). */
+function retiredKeys(entry: unknown, ctx: z.RefinementCtx): unknown {
+  if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+    for (const key of Object.keys(entry)) {
+      const message = RETIRED_KEYS[key];
+      if (message) ctx.addIssue({ code: 'custom', path: [key], message });
+    }
+  }
+  return entry;
+}
+
 export const SourceSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
@@ -60,10 +92,8 @@ export const SourceSchema = z
     timeZone: z.string().default('UTC'),
     pollEvery: Duration.default('1h'),
     enabled: z.boolean().default(true),
-    /** Relays republish other organisations' releases (ScienceDaily, Phys.org, EurekAlert). */
-    relay: z.boolean().default(false),
-    /** Event feeds (earthquakes, disaster alerts) are classified by the event rules of topics.yaml. */
-    events: z.boolean().default(false),
+    /** What the source publishes ({@link Publishes}): the prior of the classifier, the dedupe canonical choice. */
+    publishes: Publishes.default('agency'),
     /** The source publishing the same pages in another language (bilingual sites such as NRCan's). */
     languageTwin: z.string().optional(),
     /** Extra hosts whose links identify this source (besides the url's and homepage's hosts). */
@@ -93,7 +123,7 @@ export const SourceSchema = z
 
 /**
  * The shipped registry (config/sources.yaml) is complete: every entry names its Chinese name, confidence,
- * expected cadence, fixture kind and poll interval explicitly (tests/unit/registry-fixtures.test.ts holds it
+ * expected cadence, fixture kind, poll interval and what it publishes explicitly (tests/unit/registry-fixtures.test.ts holds it
  * to this on the raw YAML). Registries written for tests, benches or `GEOINTEL_CONFIG_DIR` may leave them out.
  */
 export const CompleteSourceSchema = SourceSchema.extend({
@@ -102,11 +132,12 @@ export const CompleteSourceSchema = SourceSchema.extend({
   pollEvery: Duration,
   expect: ExpectSchema,
   fixture: FixtureKind,
+  publishes: Publishes,
 }).strict();
 
 export const SourcesFileSchema = z
   .object({
-    sources: z.array(SourceSchema).min(1),
+    sources: z.array(z.preprocess(retiredKeys, SourceSchema)).min(1),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -160,14 +191,19 @@ export type Expect = z.infer<typeof ExpectSchema>;
  * alerts) and relays (many items a day) a week; feeds of agencies and journals two weeks; HTML listings
  * (newsrooms that post a few items a month) thirty days.
  */
-export function defaultExpect(source: Pick<SourceEntry, 'kind' | 'events' | 'relay'>): Expect {
-  if (source.events) return { atLeast: 1, per: '7d' };
-  if (source.relay) return { atLeast: 5, per: '7d' };
+export function defaultExpect(source: Pick<SourceEntry, 'kind' | 'publishes'>): Expect {
+  if (source.publishes === 'events') return { atLeast: 1, per: '7d' };
+  if (source.publishes === 'relay') return { atLeast: 5, per: '7d' };
   if (source.kind === 'html') return { atLeast: 1, per: '30d' };
   return { atLeast: 1, per: '14d' };
 }
 
 /** The entry's expected cadence: its own `expect`, else {@link defaultExpect}. */
-export function expectOf(source: Pick<SourceEntry, 'kind' | 'events' | 'relay' | 'expect'>): Expect {
+export function expectOf(source: Pick<SourceEntry, 'kind' | 'publishes' | 'expect'>): Expect {
   return source.expect ?? defaultExpect(source);
+}
+
+/** Registry ids of the relay sources (`publishes: relay`): their items defer to the originator in a story. */
+export function relaySourceIds(sources: readonly Pick<SourceEntry, 'id' | 'publishes'>[]): string[] {
+  return sources.filter((s) => s.publishes === 'relay').map((s) => s.id);
 }

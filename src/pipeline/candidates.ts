@@ -8,7 +8,7 @@
  * - origin: 1 when an originating organisation carries the story — the record's own source is not a relay, or
  *   a later item of the story (its `duplicates`; the story's canonical item once an agency's release
  *   arrives) comes from one; {@link RELAY_ONLY_ORIGIN} when only relays (ScienceDaily, Phys.org, EurekAlert:
- *   registry `relay: true`, else a known relay host) carry it;
+ *   registry `publishes: relay`, else a known relay host) carry it;
  * - recency: `0.5 ^ (age / RECENCY_HALF_LIFE_HOURS)`, age = `now` − the record's digest time (publishedAt, else
  *   fetchedAt), never negative: 1 now, 0.5 a day ago, 0.125 three days ago.
  *
@@ -44,7 +44,7 @@ export interface CandidateScoreOptions {
   topic: string;
   /** The clock, epoch ms. */
   now: number;
-  /** Registry ids of relay sources (`relay: true`). */
+  /** Registry ids of relay sources (`publishes: relay`). */
   relaySources: ReadonlySet<string>;
 }
 

@@ -70,7 +70,7 @@ const days = (ms: number) => `${Math.round((ms / DAY_MS) * 10) / 10} d`;
 
 /**
  * The flags a source's counters raise now, in {@link HEALTH_FLAGS} order (empty when all is well or the
- * source was never fetched). Event feeds (`events: true`, e.g. an hourly earthquake list) legitimately date
+ * source was never fetched). Event feeds (`publishes: events`, e.g. an hourly earthquake list) legitimately date
  * every item today and never raise `dates-all-fetch-day`.
  */
 export function healthFlags(source: SourceEntry, health: HealthCounters, nowMs: number): HealthFlag[] {
@@ -87,7 +87,7 @@ export function healthFlags(source: SourceEntry, health: HealthCounters, nowMs: 
       flag: 'empty-listing',
       message: 'the last fetched body had no items (a redesign, or a listing rule that no longer matches?)',
     });
-  if (health.lastDatesAllFetchDay === true && !source.events)
+  if (health.lastDatesAllFetchDay === true && source.publishes !== 'events')
     out.push({
       flag: 'dates-all-fetch-day',
       message:

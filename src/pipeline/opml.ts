@@ -10,7 +10,7 @@
  * Import, per outline (document order, folders walked):
  * - a folder (children, no feed URL) is walked, not reported;
  * - a feed outline (`xmlUrl`) with an http(s) URL becomes a new registry entry — modelled on the registry
- *   entry of the same publisher when the host is known (`matchSource`: names, time zone, language, relay),
+ *   entry of the same publisher when the host is known (`matchSource`: names, time zone, language, what it publishes),
  *   else from the outline alone (title, htmlUrl, language) — written disabled with confidence D so that it
  *   is checked (`geointel sources check ID`) before it is polled;
  * - an outline geointel exported carries its whole registry entry (`geointel:entry`), read back as it was;
@@ -402,7 +402,7 @@ function fromOutline(
         url: url.href,
         ...(lang || like.language ? { language: lang ?? like.language } : {}),
         timeZone: like.timeZone,
-        relay: like.relay,
+        publishes: like.publishes,
       }
     : {
         id: uniqueId([host, `${host}-${pathWord(url)}`], taken),

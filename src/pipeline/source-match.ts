@@ -83,8 +83,7 @@ export function deriveSource(link: string | null | undefined, title: string): So
     timeZone: 'UTC',
     pollEvery: '1h',
     enabled: false,
-    relay: false,
-    events: false,
+    publishes: 'agency',
     hosts: [],
     topicHints: [],
   };

@@ -285,6 +285,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         taxonomy: () => taxonomy,
         stories: stores.stories,
         records: draftRecords,
+        sourceItems: stores.sources,
+        now,
         metrics,
         log: log.child({ role: 'process' }),
         futureToleranceHours: config.app.ingest.futureToleranceHours,

@@ -28,6 +28,8 @@ export function redisKeys(prefix: string) {
     sourceBody: (sourceId: string) => k('source', sourceId, 'body'),
     /** Set of source ids that have state. */
     sourceIndex: () => k('sources'),
+    /** New items of a source per UTC day (hash `YYYY-MM-DD` → count, kept 15 days): items per week. */
+    sourceItems: (sourceId: string) => k('source', sourceId, 'items'),
     /** The registry the cluster runs (JSON) and its hash. */
     registry: () => k('registry'),
     /** Leader lease (one process reconciles schedulers and owns the daily digest). */

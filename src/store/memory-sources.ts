@@ -1,10 +1,11 @@
 /** The in-memory twin of the source state store. */
-import { EMPTY_HEALTH } from './redis-sources.js';
+import { EMPTY_HEALTH, utcDay, weekDays } from './redis-sources.js';
 import type { SourceState, SourceStateStore, StoredBody } from './types.js';
 
 export function createMemorySourceStore(): SourceStateStore {
   const states = new Map<string, SourceState>();
   const bodies = new Map<string, StoredBody>();
+  const items = new Map<string, Map<string, number>>();
   const get = (id: string): SourceState => states.get(id) ?? { validators: {}, health: { ...EMPTY_HEALTH } };
   return {
     async get(id) {
@@ -24,6 +25,21 @@ export function createMemorySourceStore(): SourceStateStore {
     },
     async getBody(id) {
       return bodies.get(id) ?? null;
+    },
+    async addItems(id, n, atMs) {
+      if (n <= 0) return;
+      const days = items.get(id) ?? new Map<string, number>();
+      days.set(utcDay(atMs), (days.get(utcDay(atMs)) ?? 0) + n);
+      items.set(id, days);
+    },
+    async itemsPerWeek(nowMs) {
+      const week = weekDays(nowMs);
+      const out: Record<string, number> = {};
+      for (const [id, days] of [...items].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const sum = week.reduce((acc, d) => acc + (days.get(d) ?? 0), 0);
+        if (sum > 0) out[id] = sum;
+      }
+      return out;
     },
   };
 }

@@ -97,5 +97,41 @@ export function createRedisSourceStore(opts: RedisSourceStoreOptions): SourceSta
       };
       return body;
     },
+    async addItems(id, n, atMs) {
+      if (n <= 0) return;
+      await redis
+        .multi()
+        .sadd(keys.sourceIndex(), id)
+        .hincrby(keys.sourceItems(id), utcDay(atMs), n)
+        .expire(keys.sourceItems(id), ITEM_DAYS_KEPT * 86_400)
+        .exec();
+    },
+    async itemsPerWeek(nowMs) {
+      const ids = (await redis.smembers(keys.sourceIndex())).sort();
+      const days = weekDays(nowMs);
+      const p = redis.pipeline();
+      for (const id of ids) p.hmget(keys.sourceItems(id), ...days);
+      const res = (await p.exec()) ?? [];
+      const out: Record<string, number> = {};
+      ids.forEach((id, i) => {
+        const counts = (res[i]?.[1] as Array<string | null> | undefined) ?? [];
+        const sum = counts.reduce((acc, c) => acc + (c ? Number(c) : 0), 0);
+        if (sum > 0) out[id] = sum;
+      });
+      return out;
+    },
   };
+}
+
+/** Days of new-item counts kept per source (two weeks and a margin). */
+const ITEM_DAYS_KEPT = 15;
+
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The 7 UTC days ending with the day of `nowMs`. */
+export function weekDays(nowMs: number): string[] {
+  return Array.from({ length: 7 }, (_, i) => utcDay(nowMs - i * 86_400_000));
 }

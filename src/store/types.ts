@@ -86,6 +86,10 @@ export interface SourceStateStore {
   /** Keeps the last fetched body, compressed and bounded. */
   putBody(sourceId: string, body: StoredBody): Promise<void>;
   getBody(sourceId: string): Promise<StoredBody | null>;
+  /** Counts `n` new items of a source on the UTC day of `atMs` (items per week on the sources page). */
+  addItems(sourceId: string, n: number, atMs: number): Promise<void>;
+  /** New items per source over the 7 UTC days ending with the day of `nowMs` (sources with none: absent). */
+  itemsPerWeek(nowMs: number): Promise<Record<string, number>>;
 }
 
 /** One rendered digest per date. */

@@ -201,10 +201,6 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
         const id = request.query.topic ?? null;
         if (id !== null && !topicsOf('en').some((x) => x.id === id))
           throw new GeoError('NOT_FOUND', 'no such topic');
-        const eventSources = ctx.runtime
-          .sources()
-          .filter((s) => s.events && s.enabled)
-          .map((s) => s.id);
         return send(
           request,
           reply,
@@ -218,7 +214,6 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
           (lang) => ({
             topic: id ?? 'all',
             topics: topicsOf(lang),
-            eventSources,
             map: { width: MAP_WIDTH, height: MAP_HEIGHT },
             tagNames: tagNames(ctx.runtime.config.tags, lang),
           }),
@@ -271,8 +266,11 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
         },
       },
       async (request, reply) => {
-        const today = digestDateAt(ctx.now(), digest.timeZone, digest.cutoffHour);
-        const date = request.query.date ?? today;
+        // Today's edition: the one whose window closed last (07:00 today), until it is published; then the one
+        // whose window is open (the page asks the API which, when no date is given).
+        const closed = digestDateAt(ctx.now(), digest.timeZone, digest.cutoffHour);
+        const open = new Date(Date.parse(`${closed}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        const date = request.query.date ?? closed;
         return send(
           request,
           reply,
@@ -281,7 +279,8 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
           (lang) => digestMain(lang, date),
           (lang) => ({
             date,
-            today,
+            chosen: request.query.date !== undefined,
+            next: open,
             topics: topicsOf(lang),
             titles: { zh: digest.titleZh, en: digest.titleEn },
           }),

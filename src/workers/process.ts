@@ -13,7 +13,7 @@ import { type Classified, classifyFor, recordsFor } from '../pipeline/ingest.js'
 import type { Item } from '../pipeline/types.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forQueue } from '../runtime/queues.js';
-import type { PutOutcome, RecordStore, StoryStore } from '../store/types.js';
+import type { PutOutcome, RecordStore, SourceStateStore, StoryStore } from '../store/types.js';
 import type { ArticleResult } from './article.js';
 import { jobData, ProcessJob } from './job-data.js';
 
@@ -22,6 +22,10 @@ export interface ProcessWorkerDeps {
   taxonomy: () => Taxonomy;
   stories: StoryStore;
   records: RecordStore;
+  /** Where new items per source and day are counted (items per week); absent: not counted. */
+  sourceItems?: Pick<SourceStateStore, 'addItems'>;
+  /** The clock of the item counts. @defaultValue Date.now */
+  now?: () => number;
   metrics: Metrics;
   log: Logger;
   /** Items classified between two yields to the event loop. @defaultValue 25 */
@@ -81,6 +85,12 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
       }
       for (const [outcome, n] of Object.entries(counts))
         if (n) deps.metrics.items.inc({ stage: 'process', outcome }, n);
+      // New items only: a re-run job's items are `unchanged` and count nothing again.
+      await deps.sourceItems?.addItems(
+        data.sourceId,
+        counts.emitted + counts.duplicate + counts.stored,
+        (deps.now ?? Date.now)(),
+      );
       deps.metrics.dedupeHits.inc(hits);
       deps.log.info(
         { jobId: job.id, source: data.sourceId, items: data.items.length, ...counts },

@@ -496,6 +496,20 @@ describe('decisions', () => {
     expect(Date.parse(entries[1].at)).toBe(NOW);
   });
 
+  it('an editor’s Chinese title and summary are found by the text search of GET /v1/records', async () => {
+    await put(rec('zh-search-1', { topic: 'energy-minerals' }));
+    const before = await call('ed-1', 'GET', '/v1/records?q=锂矿勘探&limit=50');
+    expect(before.status).toBe(200);
+    expect(ids(before)).not.toContain('zh-search-1');
+    const ok = await call('ed-1', 'POST', '/v1/candidates/zh-search-1/accept', {
+      titleZh: '锂矿勘探新进展',
+      summaryZh: '美国地质调查局发布锂矿勘探报告。',
+    });
+    expect(ok.status).toBe(200);
+    const after = await call('ed-1', 'GET', '/v1/records?q=锂矿勘探&limit=50');
+    expect(after.body.items.map((r: { storyId: string }) => r.storyId)).toContain('zh-search-1');
+  });
+
   it('an unclaimed candidate may be accepted directly; its default section is the record’s topic', async () => {
     await put(rec('acc-2', { topic: 'energy-minerals' }));
     const res = await call('ed-7', 'POST', '/v1/candidates/acc-2/accept');

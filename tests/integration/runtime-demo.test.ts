@@ -110,11 +110,15 @@ describe('demo end to end: fetch → process → Redis stores → streams', () =
     const expected = newGuids('physorg/earth-news-2025-12-13.xml', 'physorg/earth-news-2025-12-14.xml');
     expect(expected).toBe(2);
     const before = await processed('physorg');
+    const weekBefore = (await runtime.stores.sources.itemsPerWeek(Date.now())).physorg ?? 0;
     expect(server.advance('/physorg/earth-news.xml')).toBe(true);
     await fetchNow(runtime, ['physorg']);
     const after = await processed('physorg');
     expect(fresh(after) - fresh(before)).toBe(expected);
     expect(after.unchanged - before.unchanged).toBe(28);
+    // Items per week (the sources page) count the new items only.
+    expect(weekBefore).toBe(30);
+    expect((await runtime.stores.sources.itemsPerWeek(Date.now())).physorg).toBe(30 + expected);
   });
 
   it('ScienceDaily 1103Z → 1143Z: new bytes, no new items; → 1703Z brings 21', async () => {

@@ -36,6 +36,10 @@ describe('Lua scripts take their keys through KEYS', () => {
       'src/store/redis-story-log.ts',
       'src/runtime/leader.ts',
       'src/store/redis-host-limiter.ts',
+      'src/store/candidates.ts',
+      'src/store/editions.ts',
+      'src/store/story-edits.ts',
+      'src/store/subscriptions.ts',
     ])
       expect(names.has(f), f).toBe(true);
   });

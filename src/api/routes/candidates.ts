@@ -5,6 +5,7 @@
  * Routes validate, call the stage or store, and append `{actor, action, target: story:<id>, before, after}`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { relaySourceIds } from '../../config/sources-schema.js';
 import { GeoError } from '../../errors.js';
 import { createFetcherFromConfig, hostLimitsOf } from '../../fetch/index.js';
 import { candidateTime, rankCandidates } from '../../pipeline/candidates.js';
@@ -13,6 +14,7 @@ import { digestDateAt } from '../../pipeline/digest/zoned.js';
 import type { AuditEntry } from '../../store/audit.js';
 import { type Claim, createRedisCandidateStore, type Decision } from '../../store/candidates.js';
 import { createRedisHostLimiter } from '../../store/redis-host-limiter.js';
+import { createRedisStoryEdits } from '../../store/story-edits.js';
 import type { AcceptedEntry, EditorEdits } from '../../store/types.js';
 import { addByUrl } from '../add-by-url.js';
 import type { AuthInfo } from '../auth.js';
@@ -166,6 +168,14 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
     claimSeconds: editors.claimSeconds,
     decisionDays: retention.recordDays,
   });
+  // Editors' Chinese texts join the record's words in the text index (GET /v1/records?q=).
+  const storyEdits = createRedisStoryEdits({
+    redis: ctx.redis,
+    prefix: ctx.keys.prefix,
+    recordDays: retention.recordDays,
+    streamMaxLen: retention.streamMaxLen,
+    now: ctx.now,
+  });
   // The hardened fetcher with the configured policy (fetch.allowPrivate / GEOINTEL_FETCH_ALLOW_PRIVATE only) and
   // the workers' per-host politeness.
   const fetcher = createFetcherFromConfig(fetch, {
@@ -178,7 +188,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
     log: ctx.log.child({ role: 'fetcher' }),
   });
   let taxonomy: Taxonomy | undefined;
-  const relaySources = () => new Set(ctx.runtime.sources().flatMap((s) => (s.relay ? [s.id] : [])));
+  const relaySources = () => new Set(relaySourceIds(ctx.runtime.sources()));
 
   const topicOf = (topic: string) => {
     if (!known.has(topic))
@@ -424,6 +434,8 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
         await out.undo().catch(() => undefined);
         throw err;
       }
+      const edited = [edits.title, edits.summary, edits.titleZh, edits.summaryZh].filter(Boolean).join('\n');
+      if (edited) await withRedis(() => storyEdits.indexText(storyId, edited));
       const was: Record<string, unknown> = {};
       for (const k of Object.keys(edits) as Array<keyof EditorEdits>) was[k] = record[k] ?? null;
       await audit(

@@ -21,7 +21,8 @@ const entrySchema = z.toJSONSchema(SourceSchema, {
 
 const sourceSchema = {
   type: 'object',
-  description: 'A registry entry (config/sources.yaml) with `health` and `flags` (null: never fetched)',
+  description:
+    'A registry entry (config/sources.yaml) with `health` and `flags` (null: never fetched) and `itemsPerWeek`',
   properties: {
     ...entrySchema.properties,
     health: {
@@ -43,8 +44,12 @@ const sourceSchema = {
         required: ['flag', 'message'],
       },
     },
+    itemsPerWeek: {
+      type: 'integer',
+      description: 'New items the source brought in the last 7 UTC days (counted when processed)',
+    },
   },
-  required: [...entrySchema.required, 'health', 'flags'],
+  required: [...entrySchema.required, 'health', 'flags', 'itemsPerWeek'],
 };
 
 /** A manual fetch has a job id per source and 10 s slot: a double click queues one fetch. */
@@ -62,8 +67,10 @@ export function sourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async () => {
-      const states = await withRedis(() => ctx.sourceStates.all());
       const now = ctx.now();
+      const [states, perWeek] = await withRedis(() =>
+        Promise.all([ctx.sourceStates.all(), ctx.sourceStates.itemsPerWeek(now)]),
+      );
       return ctx.runtime.sources().map((s) => {
         const state = states[s.id];
         const fetched = state !== undefined && state.health.fetches > 0;
@@ -71,6 +78,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
           ...s,
           health: state?.health ?? null,
           flags: fetched ? healthFlags(s, state.health, now) : null,
+          itemsPerWeek: perWeek[s.id] ?? 0,
         };
       });
     },

@@ -1,5 +1,6 @@
 /** `geointel dedupe`: JSON Lines items on stdin → one story assignment per line, same order. */
 import { loadConfig } from '../../config/load.js';
+import { relaySourceIds } from '../../config/sources-schema.js';
 import { dedupeItems, hostAliasesOf } from '../../pipeline/dedupe/index.js';
 import type { Item } from '../../pipeline/types.js';
 import { type Command, parseFlags, writeJsonLine } from '../command.js';
@@ -10,7 +11,7 @@ const HELP = `Usage: geointel dedupe [--threshold N] < items.jsonl
 Reads JSON Lines items (docs/contracts.md "Item"; optional guid, doi, eventIds, geo) on stdin and prints one
 {"id","storyId","duplicateOf","canonicalId","similarity"} per item, in input order. Items of one story share
 storyId; duplicateOf is the story's first item; canonicalId is the originating organisation's item when a relay
-(registry relay: true) carries its release. A missing id is the 0-based line number. Bad lines are reported on
+(registry publishes: relay) carries its release. A missing id is the 0-based line number. Bad lines are reported on
 stderr with their line number and skipped; the exit code is then 1.
 
 Options:
@@ -29,7 +30,7 @@ export const command: Command = {
       return 2;
     }
     const config = loadConfig({ env: io.env });
-    const relaySources = config.sources.filter((s) => s.relay).map((s) => s.id);
+    const relaySources = relaySourceIds(config.sources);
     const items: Item[] = [];
     const bad = await readItems(io, (item) => items.push(item));
     const hostAliases = hostAliasesOf(config.sources);

@@ -50,16 +50,16 @@ export function stopwordScores(text: string, langs: readonly string[]): Stopword
 }
 
 /**
- * Fast path that skips franc when function words alone are decisive: with a hint, the hint's language has
- * at least 3 function words and no other language has more; without one, the best language has ≥ 5
- * function words making ≥ 25 % of the words and twice the hits of the next language.
+ * Fast path that skips franc when function words alone are decisive: a declared language has at least 3
+ * function words and no other language has more; else the best language has ≥ 3 function words making
+ * ≥ 15 % of the words and twice the hits of the next language.
  */
-export function decisiveStopwords(sw: StopwordScores, hint: string | undefined): string | undefined {
+export function decisiveStopwords(sw: StopwordScores, declared: readonly string[]): string | undefined {
   const hits = [...(sw.hits ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]);
   const [top, next] = hits;
   if (!top) return undefined;
-  if (hint && sw.hits?.has(hint)) {
-    const hh = sw.hits.get(hint) ?? 0;
+  for (const hint of declared) {
+    const hh = sw.hits?.get(hint) ?? 0;
     if (hh >= 3 && hh >= top[1]) return hint;
   }
   if (top[1] >= 3 && (sw.get(top[0]) ?? 0) >= 0.15 && top[1] >= 2 * (next?.[1] ?? 0)) return top[0];
@@ -68,6 +68,45 @@ export function decisiveStopwords(sw: StopwordScores, hint: string | undefined):
 
 /** Languages whose ordinary text of a few words almost always carries a letter outside ASCII. */
 export const DIACRITIC_LANGS = new Set(['de', 'fr', 'es', 'pt', 'da', 'no', 'sv']);
+
+/**
+ * The letters outside ASCII each language writes (lower case). A letter outside a language's alphabet is
+ * evidence against it: "tötet" is not French, "hôpital" not Italian, "Peč" not English. English writes none.
+ */
+const ALPHABETS: Record<string, string> = {
+  en: '',
+  de: 'äöüß',
+  fr: 'àâæçéèêëîïôœùûüÿ',
+  es: 'áéíñóúü',
+  pt: 'àáâãçéêíóôõú',
+  it: 'àèéìíîòóùú',
+  nl: 'áéèëïóöü',
+  da: 'æøåé',
+  no: 'æøåéèóô',
+  sv: 'åäöé',
+};
+
+/**
+ * Per language, the share of the text's non-ASCII letters its alphabet lacks (0 when it writes them all, or
+ * when the text has none). Languages without a known alphabet get 0.
+ */
+export function foreignLetterShare(text: string, langs: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const letters = (text.slice(0, MAX_CHARS).toLowerCase().match(/[\u00c0-\u024f]/g) ?? []).filter(
+    (c) => c !== '×' && c !== '÷',
+  );
+  for (const l of langs) {
+    const alphabet = ALPHABETS[l];
+    if (alphabet === undefined || letters.length === 0) {
+      out.set(l, 0);
+      continue;
+    }
+    let foreign = 0;
+    for (const c of letters) if (!alphabet.includes(c)) foreign++;
+    out.set(l, foreign / letters.length);
+  }
+  return out;
+}
 
 const EN_SUFFIX = /^(?:th|wh)|(?:ing|ed|ly|'s|ness|ship|ght|ough)$/;
 

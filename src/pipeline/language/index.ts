@@ -1,7 +1,8 @@
 /**
  * Language identification for titles and texts: Unicode script detection for CJK, Hangul, Cyrillic and
  * Greek, then franc's trigram distances restricted to the Latin-script languages sources publish in,
- * combined with a function-word (stopword) prior and a source-hint fallback for short or ambiguous text.
+ * combined with function words (stopwords), the letters each alphabet writes, and the item's declared
+ * languages — its source's and its feed's — as priors that weigh most when the text is short.
  *
  * Pure: no I/O, no clock. Returns ISO 639-1 codes or `und`.
  */
@@ -11,6 +12,7 @@ import {
   DIACRITIC_LANGS,
   decisiveStopwords,
   englishMorphology,
+  foreignLetterShare,
   MAX_CHARS,
   stopwordScores,
 } from './cues.js';
@@ -79,19 +81,62 @@ export interface LanguageOptions {
    */
   asciiPenalty?: number;
   /**
-   * Below this margin between the two best Latin candidates, a hint that is among them wins.
+   * What a declared language adds to its score when the text is not short: below this margin between the
+   * best Latin candidate and a declared one, the declared one wins.
    * @defaultValue 0.12
    */
   hintMargin?: number;
+  /**
+   * What a declared language adds to its score when the text is short (fewer than `shortLetters` letters).
+   * @defaultValue SHORT_PRIOR_WEIGHT
+   */
+  shortPriorWeight?: number;
+  /**
+   * Fewer letters than this make a text short.
+   * @defaultValue SHORT_TEXT_LETTERS
+   */
+  shortLetters?: number;
+  /**
+   * Penalty of a language whose alphabet lacks every non-ASCII letter of the text (scaled by the share of
+   * such letters).
+   * @defaultValue 0.35
+   */
+  foreignLetterPenalty?: number;
 }
+
+/**
+ * The languages an item is declared in, the priors of its detection: its source's (registry `language`) and
+ * its feed's (`<language>`, or the item's own `language` field). A declared language whose script the text
+ * does not use (a Japanese source's English headline) is no prior for it.
+ */
+export interface LanguagePriors {
+  source?: string | null;
+  feed?: string | null;
+}
+
+/** A single declared language (read as the source's), both priors, or none. */
+export type LanguageHint = string | null | undefined | LanguagePriors;
+
+/**
+ * Texts with fewer letters than this are short: trigram scores decide little there (two or three words), so the
+ * declared languages weigh as priors. Measured on short headlines (docs/classification.md § Short text).
+ */
+export const SHORT_TEXT_LETTERS = 40;
+/** What a declared language adds on short text (against franc's normalised 0..1 and the cues). */
+export const SHORT_PRIOR_WEIGHT = 0.3;
 
 /** Per-call detail, for tests and `--explain`. */
 export interface LanguageDetail {
   language: string;
-  /** `script`, `franc+stopwords`, `hint`, `stopwords`, `empty`. */
+  /**
+   * `script`, `franc+stopwords`, `stopwords`, `prior` (a declared language won that the text alone would not
+   * have chosen, or the text could not decide), `empty`.
+   */
   method: string;
-  /** Best Latin candidates with combined scores (only for Latin text). */
+  /** Best Latin candidates with combined scores, priors included (only for Latin text). */
   candidates?: Array<[string, number]>;
+  /** The declared languages used as priors, and what each added to its score (absent: none applied). */
+  prior?: { languages: string[]; weight: number; short: boolean };
 }
 
 /** franc reads at most this much: 200 characters of trigrams decide, and franc is the slow part. */
@@ -141,50 +186,75 @@ export function normalizeLanguageTag(tag: string | null | undefined): string | u
   return undefined;
 }
 
+/** Languages written in another script than Latin: never a prior for Latin text. */
+const NON_LATIN = new Set(['zh', 'ja', 'ko', 'ru', 'uk', 'bg', 'sr', 'mk', 'be', 'el', 'ar', 'fa', 'ur', 'he', 'hi', 'th']);
+
+/** The distinct declared languages, normalised, source first. */
+function declaredLanguages(hint: LanguageHint): string[] {
+  const raw = typeof hint === 'object' && hint !== null ? [hint.source, hint.feed] : [hint];
+  const out: string[] = [];
+  for (const r of raw) {
+    const l = normalizeLanguageTag(r);
+    if (l && !out.includes(l)) out.push(l);
+  }
+  return out;
+}
+
+/** Letters (any script) in the first MAX_CHARS characters. */
+function letterCount(text: string): number {
+  return text.slice(0, MAX_CHARS).match(/\p{L}/gu)?.length ?? 0;
+}
+
 /**
- * Detects the language of `text` with details (method and Latin candidates).
- * @param hint the source's declared language (any BCP-47-ish tag), used when the text is short or ambiguous.
+ * Detects the language of `text` with details (method, Latin candidates, the priors applied).
+ * @param hint the declared language(s): the source's and the feed's; they decide when the text cannot, weigh
+ *   as priors when it is short, and break near-ties otherwise.
  */
 export function detectLanguageDetail(
   text: string,
-  hint?: string | null,
+  hint?: LanguageHint,
   opts: LanguageOptions = {},
 ): LanguageDetail {
-  const h = normalizeLanguageTag(hint);
+  const declared = declaredLanguages(hint);
+  const first = declared[0];
   const trimmed = text.trim();
-  if (trimmed.length === 0) return { language: h ?? 'und', method: h ? 'hint' : 'empty' };
+  if (trimmed.length === 0) return { language: first ?? 'und', method: first ? 'prior' : 'empty' };
 
   const s = countScripts(trimmed);
   const cjk = s.han + s.kana;
   if (s.hangul > 0 && s.hangul >= cjk && s.hangul * 2 >= s.latin) return { language: 'ko', method: 'script' };
   if (cjk > 0 && cjk * 2 >= s.latin) {
     if (s.kana >= 2 || (s.kana > 0 && s.kana * 10 >= cjk)) return { language: 'ja', method: 'script' };
-    // Han only: Chinese unless the source says Japanese (kanji-only headlines exist).
-    return { language: h === 'ja' ? 'ja' : 'zh', method: 'script' };
+    // Han only: Chinese unless the item is declared Japanese (kanji-only headlines exist).
+    const ja = declared.find((l) => l === 'ja' || l === 'zh') === 'ja';
+    return { language: ja ? 'ja' : 'zh', method: 'script' };
   }
   if (s.cyrillic > s.latin) {
     const uk = /[іїєґ]/i.test(trimmed);
-    return {
-      language: h && ['ru', 'uk', 'bg', 'sr', 'mk'].includes(h) ? h : uk ? 'uk' : 'ru',
-      method: 'script',
-    };
+    const d = declared.find((l) => ['ru', 'uk', 'bg', 'sr', 'mk', 'be'].includes(l));
+    return { language: d ?? (uk ? 'uk' : 'ru'), method: 'script' };
   }
   if (s.greek > s.latin) return { language: 'el', method: 'script' };
-  if (s.arabic > s.latin)
-    return { language: h && ['ar', 'fa', 'ur'].includes(h) ? h : 'ar', method: 'script' };
-  if (s.latin === 0) return { language: h ?? 'und', method: h ? 'hint' : 'empty' };
-
-  return detectLatin(trimmed, h, opts);
+  if (s.arabic > s.latin) {
+    return { language: declared.find((l) => ['ar', 'fa', 'ur'].includes(l)) ?? 'ar', method: 'script' };
+  }
+  const latinDeclared = declared.filter((l) => !NON_LATIN.has(l));
+  if (s.latin === 0) {
+    const l = latinDeclared[0];
+    return { language: l ?? 'und', method: l ? 'prior' : 'empty' };
+  }
+  return detectLatin(trimmed, latinDeclared, opts);
 }
 
-function detectLatin(text: string, h: string | undefined, opts: LanguageOptions): LanguageDetail {
-  const langs = opts.latin ?? DEFAULT_LATIN_LANGUAGES;
+function detectLatin(text: string, declared: string[], opts: LanguageOptions): LanguageDetail {
+  const base = opts.latin ?? DEFAULT_LATIN_LANGUAGES;
+  // A declared language franc knows joins the candidates (a Dutch source's Dutch titles).
+  const langs = [...base, ...declared.filter((l) => !base.includes(l) && TO_639_3[l])];
   const weight = opts.stopwordWeight ?? 0.6;
-  const margin = opts.hintMargin ?? 0.12;
   const only = langs.map((l) => TO_639_3[l]).filter((x): x is string => Boolean(x));
   const combined = new Map<string, number>();
   const sw = stopwordScores(text, langs);
-  const fast = decisiveStopwords(sw, h);
+  const fast = decisiveStopwords(sw, declared);
   if (fast) return { language: fast, method: 'stopwords' };
   if (text.length >= 10) {
     for (const [code, score] of francAll(text.slice(0, FRANC_CHARS), { only, minLength: 10 })) {
@@ -197,36 +267,51 @@ function detectLatin(text: string, h: string | undefined, opts: LanguageOptions)
   const ascii = !/[\u00c0-\u024f]/.test(text);
   const penalty = ascii ? Math.min(opts.asciiPenalty ?? 0.15, text.length / 400) : 0;
   const english = englishMorphology(text);
+  const foreign = foreignLetterShare(text, langs);
+  const foreignPenalty = opts.foreignLetterPenalty ?? 0.35;
   for (const l of langs) {
     let v = (combined.get(l) ?? 0) + weight * (sw.get(l) ?? 0) * 2;
     if (l === 'en') v += (opts.englishPrior ?? 0.1) + english;
     else if (DIACRITIC_LANGS.has(l)) v -= penalty;
+    v -= foreignPenalty * (foreign.get(l) ?? 0);
     combined.set(l, v);
   }
-  const ranked = [...combined.entries()].sort((a, b) => b[1] - a[1]);
-  breakConfusableTie(ranked, text);
-  const [best, second] = ranked;
-  if (!best || best[1] <= 0) return { language: h ?? 'und', method: h ? 'hint' : 'empty' };
+  const rank = () => {
+    const r = [...combined.entries()].sort((a, b) => b[1] - a[1]);
+    breakConfusableTie(r, text);
+    return r;
+  };
+  const unprimed = rank();
+  const [top] = unprimed;
+  const short = letterCount(text) < (opts.shortLetters ?? SHORT_TEXT_LETTERS);
+  const priorWeight = short ? (opts.shortPriorWeight ?? SHORT_PRIOR_WEIGHT) : (opts.hintMargin ?? 0.12);
+  const scored = declared.filter((l) => combined.has(l));
+  // A declared Latin language no detector here knows (Irish, Welsh…) decides a short text on its own.
+  const unknown = declared.find((l) => !combined.has(l));
+  if (!top || top[1] <= 0 || (short && unknown && scored.length === 0)) {
+    const l = declared[0];
+    return { language: l ?? 'und', method: l ? 'prior' : 'empty' };
+  }
+  for (const l of scored) combined.set(l, (combined.get(l) ?? 0) + priorWeight);
+  const ranked = scored.length > 0 ? rank() : unprimed;
+  const [best, second] = ranked as [[string, number], ...Array<[string, number]>];
   const candidates = ranked.slice(0, 3).map(([l, v]) => [l, Math.round(v * 1000) / 1000] as [string, number]);
-  if (h && langs.includes(h) && h !== best[0]) {
-    const hs = combined.get(h) ?? 0;
-    const short = text.length < 40;
-    if (best[1] - hs < margin || (short && best[1] - hs < margin * 2))
-      return { language: h, method: 'hint', candidates };
-  }
-  if (h && !langs.includes(h) && text.length < 40) return { language: h, method: 'hint', candidates };
-  const method = text.length >= 10 ? 'franc+stopwords' : 'stopwords';
+  const prior = scored.length > 0 ? { languages: scored, weight: priorWeight, short } : undefined;
+  const withPrior = <T extends LanguageDetail>(d: T): T => (prior ? { ...d, prior } : d);
   if (text.length < 10 && (!second || best[1] === second[1])) {
-    return { language: h ?? 'und', method: h ? 'hint' : 'empty', candidates };
+    const l = declared[0];
+    return withPrior({ language: l ?? 'und', method: l ? 'prior' : 'empty', candidates });
   }
-  return { language: best[0], method, candidates };
+  const method = best[0] !== top[0] ? 'prior' : text.length >= 10 ? 'franc+stopwords' : 'stopwords';
+  return withPrior({ language: best[0], method, candidates });
 }
 
 /**
  * Detects the language of a title or text: ISO 639-1 code or `und`.
- * @param hint the source's declared language, preferred when the text is short or ambiguous.
+ * @param hint the declared language(s) (the source's, the feed's): priors, strongest on short text.
  * @example detectLanguage('Earthquake rupture along Main Marmara Fault') // 'en'
+ * @example detectLanguage('M 5.1 - Tristan da Cunha region', { source: 'en', feed: 'en' }) // 'en'
  */
-export function detectLanguage(text: string, hint?: string | null, opts?: LanguageOptions): string {
+export function detectLanguage(text: string, hint?: LanguageHint, opts?: LanguageOptions): string {
   return detectLanguageDetail(text, hint, opts).language;
 }

@@ -34,7 +34,7 @@ interface DigestJson {
   }>;
 }
 
-const date = data<string>('date');
+let date = data<string>('date');
 const box = document.getElementById('bulletin')!;
 const archive = document.getElementById('archive')!;
 const message = document.getElementById('digest-message');
@@ -260,5 +260,22 @@ async function loadArchive(): Promise<void> {
   }
 }
 
-void load();
+/** Without `?date=`: today's edition until it is published, then the next one (whose window is open). */
+async function start(): Promise<void> {
+  if (!data<boolean>('chosen')) {
+    try {
+      const closed = await api<EditionState>('GET', `/v1/editions/${enc(date)}`);
+      if (closed.status === 'published') {
+        date = data<string>('next');
+        const input = document.getElementById('date') as HTMLInputElement | null;
+        if (input) input.value = date;
+      }
+    } catch {
+      // load() below shows the error
+    }
+  }
+  await load();
+}
+
+void start();
 void loadArchive();

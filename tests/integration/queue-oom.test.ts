@@ -1,0 +1,239 @@
+/**
+ * T-Q7 (RELIABILITY §4.2): Redis reaches `maxmemory` under `noeviction`. A private redis-server (never the
+ * shared one: this test fills it) gets `CONFIG SET maxmemory` a little above what it uses; fetch jobs are
+ * enqueued through the runtime's queue until Redis refuses one. Then:
+ * - the API answers writes with 503 and the stable code `REDIS_OOM` (a fetch queued by an admin, a new
+ *   subscription), while reads still answer 200;
+ * - queue counts are consistent: every acknowledged job is there, whole (hash + state list), and nothing of a
+ *   refused add is (no half-added job);
+ * - workers started while Redis is full stay up (their refused writes are `error` events they log);
+ * - once the limit is raised, the backlog drains to 0: every acknowledged job completed, none failed, and each
+ *   article is stored and streamed once.
+ * Timings: SHORT_TIMINGS (lock 1 s, stalled check 0.5 s, drain 1 s).
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiInstance, buildApi } from '../../src/api/app.js';
+import { whenReady } from '../../src/api/redis-ready.js';
+import { createLogger } from '../../src/log.js';
+import { connect } from '../../src/runtime/redis.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { createRedisTokenStore } from '../../src/store/tokens.js';
+import { articleOf, type FeedServer, planFeeds, rssOf, startFeedServer } from '../helpers/feeds.js';
+import { counts, settled, since, sleep, streamRecords, testConfig, uniquePrefix } from '../helpers/queue.js';
+import { type RedisChild, startRedis } from '../helpers/redis-server.js';
+import { startRuntime } from '../helpers/runtime.js';
+
+const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+let redis: RedisChild;
+let server: FeedServer;
+let admin: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis({ policy: 'noeviction' });
+  server = await startFeedServer();
+  admin = redis.client();
+});
+afterAll(async () => {
+  await server?.close();
+  await redis?.stop();
+});
+
+async function usedMemory(): Promise<number> {
+  const info = await admin.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/** Job ids of a queue as Redis holds them: job hashes, and ids in each state list. */
+async function jobsInRedis(prefix: string, queue: string, idPrefix: string) {
+  const hashes = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:${queue}:${idPrefix}*`, 'COUNT', 1000);
+    for (const k of keys) {
+      const id = k.slice(`${prefix}:${queue}:`.length);
+      if (!id.includes(':')) hashes.add(id); // not `<id>:lock`, `<id>:logs`
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  const key = (s: string) => `${prefix}:${queue}:${s}`;
+  const [wait, active, delayed, prioritized, completed, failed] = await Promise.all([
+    admin.lrange(key('wait'), 0, -1),
+    admin.lrange(key('active'), 0, -1),
+    admin.zrange(key('delayed'), 0, -1),
+    admin.zrange(key('prioritized'), 0, -1),
+    admin.zrange(key('completed'), 0, -1),
+    admin.zrange(key('failed'), 0, -1),
+  ]);
+  const inStates = [...wait, ...active, ...delayed, ...prioritized, ...completed, ...failed].filter((id) =>
+    id.startsWith(idPrefix),
+  );
+  return { hashes, inStates, wait: wait.length };
+}
+
+const isOom = (err: unknown) => /\bOOM command not allowed/.test(String((err as Error)?.message ?? err));
+
+describe('T-Q7 Redis out of memory (noeviction)', () => {
+  it('refuses with 503 REDIS_OOM, keeps the queue whole, and drains the backlog once the limit is raised', async () => {
+    const plan = planFeeds({ feeds: 5, perFeed: 4, shared: 0, seed: 7 });
+    const sources = [...plan.feeds].map(([name, items]) => {
+      server.route(`/q7/${name}.xml`, { kind: 'feed', body: rssOf(name, items) });
+      return { id: name, url: server.url(`/q7/${name}.xml`), enabled: false };
+    });
+    const prefix = uniquePrefix('q7');
+    const config = testConfig(sources, prefix);
+    // A producer (no workers): the API's runtime and the test's enqueuer.
+    const producer = await startRuntime(config, { url: redis.url, roles: [], lead: false });
+    const apiRedis = connect(producer.redisTarget, 'producer', log);
+    let app: ApiInstance | undefined;
+    let workers: Runtime | undefined;
+    try {
+      expect(await whenReady(apiRedis, 5_000)).toBe(true);
+      const tokens = createRedisTokenStore({ redis: apiRedis, prefix });
+      const token = (await tokens.create('q7-admin', 'admin')).token;
+      app = await buildApi({ runtime: producer, log, tokens, redis: apiRedis });
+      const headers = { authorization: `Bearer ${token}` };
+      expect((await app.inject({ url: '/v1/sources', headers })).statusCode).toBe(200);
+
+      // 1. A limit ~600 KB above what Redis uses now, then fetch jobs in bulks of 25 until a refusal, then one
+      // by one until a single add is refused too (a bulk is a MULTI: its queued commands count against the limit
+      // while it is queued, so a bulk is refused a little before single adds are).
+      const used0 = await usedMemory();
+      const limit = used0 + 600 * 1024;
+      await admin.config('SET', 'maxmemory', String(limit));
+      const acked: string[] = [];
+      const refused: string[] = [];
+      let n = 0;
+      let bulksRefused = 0;
+      const t0 = Date.now();
+      while (bulksRefused === 0 && since(t0) < 30_000) {
+        const batch = Array.from({ length: 25 }, () => `q7-${n++}`);
+        try {
+          await producer.queues.fetch.addBulk(
+            batch.map((jobId, i) => ({
+              name: 'fetch',
+              data: { sourceId: sources[i % sources.length]!.id },
+              opts: { jobId },
+            })),
+          );
+          acked.push(...batch);
+        } catch (err) {
+          if (!isOom(err)) throw err;
+          refused.push(...batch);
+          bulksRefused++;
+        }
+      }
+      expect(bulksRefused, 'Redis refused a bulk add within 30 s').toBe(1);
+      const addOne = (jobId: string) =>
+        producer.queues.fetch.add('fetch', { sourceId: sources[n % sources.length]!.id }, { jobId }).then(
+          () => true,
+          (err) => {
+            if (!isOom(err)) throw err;
+            return false;
+          },
+        );
+      let singlesAcked = 0;
+      while (since(t0) < 30_000) {
+        const jobId = `q7-${n++}`;
+        if (!(await addOne(jobId))) {
+          refused.push(jobId);
+          break;
+        }
+        acked.push(jobId);
+        singlesAcked++;
+      }
+      expect(refused.length, 'a single add refused within 30 s').toBe(26);
+      // Refused again: the state is stable, not a blip.
+      expect(await addOne('q7-again')).toBe(false);
+      refused.push('q7-again');
+      const usedFull = await usedMemory();
+
+      // 2. The API: writes answer 503 REDIS_OOM at once, reads still answer.
+      const apiStarted = Date.now();
+      const fetchRes = await app.inject({
+        method: 'POST',
+        url: `/v1/sources/${sources[1]!.id}/fetch`,
+        headers,
+      });
+      const subRes = await app.inject({
+        method: 'POST',
+        url: '/v1/subscriptions',
+        headers,
+        payload: { name: 'q7 hook', url: `${server.origin}/q7-hook` },
+      });
+      const apiMs = since(apiStarted);
+      for (const res of [fetchRes, subRes]) {
+        expect(res.statusCode, res.body).toBe(503);
+        expect(res.json().error.code).toBe('REDIS_OOM');
+      }
+      expect(apiMs).toBeLessThan(2 * 2_000);
+      expect((await app.inject({ url: '/v1/sources', headers })).statusCode).toBe(200);
+      const subsList = await app.inject({ url: '/v1/subscriptions', headers });
+      expect(subsList.statusCode).toBe(200);
+      expect(subsList.json(), 'the refused subscription left nothing').toEqual([]);
+
+      // 3. Counts consistent: acknowledged ⊆ present, present ⊆ acknowledged, every hash in a state list.
+      const r = await jobsInRedis(prefix, 'fetch', 'q7-');
+      const missing = acked.filter((id) => !r.hashes.has(id));
+      const halfAdded = [...r.hashes].filter((id) => !acked.includes(id));
+      const notListed = [...r.hashes].filter((id) => !r.inStates.includes(id));
+      const listedTwice = r.inStates.length - new Set(r.inStates).size;
+      expect({ missing, halfAdded, notListed, listedTwice }).toEqual({
+        missing: [],
+        halfAdded: [],
+        notListed: [],
+        listedTwice: 0,
+      });
+      expect(r.wait).toBe(acked.length);
+      expect(await counts(producer.queues.fetch)).toMatchObject({ waiting: acked.length, active: 0 });
+
+      // 4. Workers started while Redis is full: up, their refused writes logged as error events, nothing lost.
+      const errors: string[] = [];
+      workers = await startRuntime(config, { url: redis.url, roles: ['fetch', 'process'], lead: false });
+      for (const w of workers.workers) w.on('error', (err) => errors.push(err.message));
+      await sleep(3_000);
+      expect(workers.workers.every((w) => w.isRunning())).toBe(true);
+      const during = await counts(producer.queues.fetch);
+
+      // 5. Raise the limit: the backlog drains to 0.
+      await admin.config('SET', 'maxmemory', '0');
+      const raisedAt = Date.now();
+      await settled([producer.queues.fetch, producer.queues.process], 60_000);
+      const drainMs = since(raisedAt);
+      const fetched = await counts(producer.queues.fetch);
+      const processed = await counts(producer.queues.process);
+      expect(fetched).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: acked.length });
+      expect(processed).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      const after = await jobsInRedis(prefix, 'fetch', 'q7-');
+      expect([...after.hashes].sort()).toEqual([...acked].sort());
+      const streamed = (await streamRecords(producer)).map((e) => articleOf(e.record.url));
+      expect(streamed.length).toBe(plan.articles.size);
+      expect(new Set(streamed)).toEqual(plan.articles);
+      // The API accepts writes again.
+      const again = await app.inject({ method: 'POST', url: `/v1/sources/${sources[1]!.id}/fetch`, headers });
+      expect(again.statusCode).toBe(202);
+
+      const figures = {
+        maxmemoryBytes: limit,
+        usedBeforeBytes: used0,
+        usedAtRefusalBytes: usedFull,
+        acknowledged: acked.length,
+        refusedAdds: refused.length,
+        singlesAckedAfterBulkRefusal: singlesAcked,
+        apiOomMs: apiMs,
+        workerErrorsWhileFull: errors.length,
+        workerErrorSample: errors.slice(0, 2),
+        completedWhileFull: during.completed,
+        drainMs,
+        processJobs: processed.completed,
+        stories: streamed.length,
+      };
+      console.info(`T-Q7: ${JSON.stringify(figures)}`);
+    } finally {
+      await app?.close();
+      await workers?.close();
+      apiRedis.disconnect();
+      await producer.close();
+    }
+  }, 120_000);
+});
