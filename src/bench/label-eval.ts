@@ -20,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { classifyItemDetailed, type Taxonomy } from '../pipeline/classify/index.js';
 import type { GeoInfo } from '../pipeline/types.js';
+import { type ExplanationWithModel, applyModel } from '../pipeline/model/apply.js';
+import { createScorer, type ModelScorer } from '../pipeline/model/scorer.js';
+import { readModelFile } from '../store/models.js';
 import { loadRepositoryTaxonomy } from './classify.js';
 
 export const OFF_TOPIC_LABEL = 'off-topic';
@@ -91,14 +94,19 @@ export function eventSources(root = repoRoot): Set<string> {
 }
 
 /** The classifier's two best answers for one item (see the module comment for the second). */
-export function guess(item: LabelledItem, taxonomy: Taxonomy, events: boolean): Guess {
-  const { classification, explanation } = classifyItemDetailed(
-    item,
-    taxonomy,
-    events ? { events: true } : {},
-  );
+export function guess(item: LabelledItem, taxonomy: Taxonomy, events: boolean, model?: ModelScorer): Guess {
+  const lexicon = classifyItemDetailed(item, taxonomy, events ? { events: true } : {});
+  const { classification, explanation } = model ? applyModel(lexicon, item, model) : lexicon;
   const top1 = classification.topic ?? OFF_TOPIC_LABEL;
   if (explanation.decidedBy === 'event') return { top1 };
+  const verdict = (explanation as ExplanationWithModel).model;
+  if (verdict?.by === 'model' && verdict.probabilities) {
+    // The model decided: its second most probable class is the second answer.
+    const second = Object.entries(verdict.probabilities)
+      .filter(([c]) => c !== top1)
+      .sort((a, b) => b[1] - a[1])[0];
+    return second ? { top1, top2: second[0] } : { top1 };
+  }
   const withEvidence = explanation.topics.filter((t) => t.raw > 0);
   if (top1 === OFF_TOPIC_LABEL) {
     const best = withEvidence[0];
@@ -173,6 +181,7 @@ export const isJournal = (i: LabelledItem) => i.file.startsWith('geoscience-jour
 export function evaluateLabelledSets(
   taxonomy: Taxonomy = loadRepositoryTaxonomy(),
   root = repoRoot,
+  model?: ModelScorer,
 ): SetScores[] {
   const events = eventSources(root);
   const out: SetScores[] = [];
@@ -181,7 +190,7 @@ export function evaluateLabelledSets(
     ['holdout-v2', 'holdout-v2.jsonl'],
   ] as const) {
     const items = readLabelled(file, root);
-    const guesses = items.map((i) => guess(i, taxonomy, events.has(i.source)));
+    const guesses = items.map((i) => guess(i, taxonomy, events.has(i.source), model));
     const subset = (label: string, keep: (i: LabelledItem) => boolean) => {
       const idx = items.map((_, k) => k).filter((k) => keep(items[k] as LabelledItem));
       return scoreSet(
@@ -221,7 +230,20 @@ export function sealOf(items: readonly LabelledItem[]): { labels: string; items:
   };
 }
 
-/** `npm run eval:holdout` (scripts/eval-holdout.mjs). */
-export function main(write: (s: string) => void = (s) => process.stdout.write(s)): void {
-  write(formatReport(evaluateLabelledSets()));
+/** The baseline model the classify stage uses by default (models/baseline-v1.json; config `model.baseline`). */
+export function repositoryModel(root = repoRoot): ModelScorer {
+  return createScorer(readModelFile(join(root, 'models', 'baseline-v1.json')));
+}
+
+/**
+ * `npm run eval:holdout` (scripts/eval-holdout.mjs): the final decision, lexicon and the baseline model
+ * combined as the workers run it; `--no-model` (`npm run eval:holdout -- --no-model`) scores the lexicon alone.
+ */
+export function main(
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  argv: readonly string[] = [],
+): void {
+  const model = argv.includes('--no-model') ? undefined : repositoryModel();
+  write(formatReport(evaluateLabelledSets(loadRepositoryTaxonomy(), repoRoot, model)));
+  write(`classifier: lexicon${model ? ` + model ${model.version}` : ' only'}\n`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PUBLISHES } from './sources-schema.js';
 
 /**
  * config/topics.yaml: the taxonomy, its lexicons, the relevance gate and the event rules. Owned by the
@@ -67,6 +68,23 @@ export const SettingsSchema = z
   })
   .strict();
 
+/**
+ * A source prior (what the source publishes, registry `publishes`): the relevance gate and the topicHints boost
+ * its items are judged with. A field left out keeps the `settings` value.
+ */
+export const PriorSchema = z
+  .object({
+    minScore: z.number().min(0).max(1).optional().describe('relevance gate on the best topic score'),
+    offTopicRatio: z.number().min(0).optional().describe('relevant only if best raw > this × off-topic raw'),
+    hintBoost: z.number().min(0).optional().describe('raw added to a topic of the source\'s topicHints'),
+  })
+  .strict();
+
+/** One prior per kind of source (`journal`, `agency`, `programme`, `relay`, `events`). */
+export const PriorsSchema = z
+  .partialRecord(z.enum(PUBLISHES), PriorSchema)
+  .describe('publishes → the gate and hint boost of its items');
+
 const ALERT = z.enum(['green', 'yellow', 'orange', 'red']);
 
 export const EventRuleSchema = z
@@ -98,6 +116,7 @@ export const TopicsFileSchema = z
       'title terms that make an item off-topic (errata, obituaries…)',
     ),
     events: EventsSchema.default(EventsSchema.parse({})),
+    priors: PriorsSchema.default({}),
   })
   .passthrough()
   .superRefine((file, ctx) => {
@@ -121,3 +140,4 @@ export const TopicsFileSchema = z
 export type TopicsFile = z.infer<typeof TopicsFileSchema>;
 export type TopicEntry = z.infer<typeof TopicSchema>;
 export type EventRule = z.infer<typeof EventRuleSchema>;
+export type Prior = z.infer<typeof PriorSchema>;

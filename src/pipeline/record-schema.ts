@@ -30,6 +30,8 @@ export const DigestRecordSchema = z
     relevant: z.boolean(),
     topic: z.string().nullable(),
     topics: z.array(TopicScore),
+    /** The second section the item would fit, with its score (records stored before #12 have none). */
+    runnerUp: z.object({ id: z.string(), score: z.number() }).nullable().optional(),
     tags: z.object({ commodities: z.array(z.string()), countries: z.array(z.string()) }),
     geo: z
       .object({

@@ -109,6 +109,7 @@ export function buildRecord(input: RecordInput): DigestRecord {
     relevant: c.relevant,
     topic: c.relevant ? c.topic : null,
     topics: c.topics,
+    runnerUp: c.runnerUp ?? null,
     tags: c.tags,
     duplicates: input.duplicates ?? [],
     citation: citation(published, fetchedAt, source),

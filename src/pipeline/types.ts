@@ -103,6 +103,13 @@ export interface Tags {
   countries: string[];
 }
 
+/** The second section an item would fit ("also fits 基础地质"), with its score. */
+export interface RunnerUp {
+  id: string;
+  /** 0..1, the topic's score. */
+  score: number;
+}
+
 /** Output of the classify stage (docs/contracts.md). */
 export interface Classification {
   id: string;
@@ -110,6 +117,12 @@ export interface Classification {
   relevant: boolean;
   topic: string | null;
   topics: TopicScore[];
+  /**
+   * The second choice: for a placed item, the best other topic whose evidence also outweighs the off-topic
+   * evidence; for an off-topic item, its best topic with evidence; null when there is none (and for items an
+   * event rule decided).
+   */
+  runnerUp: RunnerUp | null;
   tags: Tags;
 }
 
@@ -151,6 +164,8 @@ export interface DigestRecord {
   relevant: boolean;
   topic: string | null;
   topics: TopicScore[];
+  /** The classification's second choice (absent from records stored before it existed). */
+  runnerUp?: RunnerUp | null;
   tags: Tags;
   geo?: GeoInfo;
   duplicates: DuplicateRef[];

@@ -374,7 +374,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if ('url' in opts.redis) Object.assign(wopts.connection as object, urlConnection(opts.redis.url));
     const worker = new Worker(QUEUES[role], processors[role](), wopts);
     const wlog = log.child({ role });
-    worker.on('error', (err) => wlog.warn({ err: err.message }, 'worker error'));
+    const logError = onceEvery(10_000, (err: string, repeated: number) =>
+      wlog.warn({ err, ...(repeated ? { repeated } : {}) }, 'worker error'),
+    );
+    worker.on('error', (err) => logError(err.message));
     worker.on('failed', (job: Job | undefined, err) =>
       wlog.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
     );
@@ -505,6 +508,26 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A log call for one distinct message at most once per `everyMs`, told how many repeats it held back. A worker
+ * whose Redis refuses writes (OOM) emits an error event per refused command — BullMQ's fetch loop retries at
+ * once, thousands a second (T-Q7, docs/reliability.md) — and the log must not grow at that rate.
+ */
+function onceEvery(everyMs: number, log: (message: string, repeated: number) => void) {
+  const last = new Map<string, { at: number; held: number }>();
+  return (message: string) => {
+    const now = Date.now();
+    const seen = last.get(message);
+    if (seen && now - seen.at < everyMs) {
+      seen.held++;
+      return;
+    }
+    log(message, seen?.held ?? 0);
+    last.set(message, { at: now, held: 0 });
+    if (last.size > 100) last.delete(last.keys().next().value!);
   };
 }
 

@@ -104,6 +104,17 @@ export function redisKeys(prefix: string) {
     // story's record, so nothing machine-made is ever in a record's or an edition's titleZh/summaryZh.
     /** A story's machine draft (string, JSON: titleZh, summaryZh, backend, model, at, note; TTL = the record's). */
     machineDraft: (storyId: string) => k('draft', 'zh', storyId),
+    // Learned relevance/section models (src/store/models.ts; read by the process workers, written by `geointel model`).
+    /** One trained model version (string: the `geointel.model/1` JSON); versions never change. */
+    modelVersion: (version: string) => k('model', 'v', version),
+    /** Hash of the stored versions: version → a short description JSON (trainedAt, trainedBy, items, storedAt). */
+    modelIndex: () => k('model', 'index'),
+    /** The version the workers use (string; absent: the baseline file of config `model.baseline`). */
+    modelActive: () => k('model', 'active'),
+    /** The versions promotions replaced, newest first (list; `-` = the baseline file): what `restore` returns to. */
+    modelHistory: () => k('model', 'history'),
+    /** Counter of trained versions (`r<n>-<yyyymmdd>`). */
+    modelSeq: () => k('model', 'seq'),
   };
 }
 

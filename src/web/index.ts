@@ -294,15 +294,12 @@ export function webRoutes(app: FastifyInstance, ctx: ApiContext, opts: WebOption
         config: { role: 'viewer' },
         schema: {
           tags: ['pages'],
-          summary: 'Sources: health flags, last fetch, stories per week',
+          summary: 'Sources: health flags, last fetch, new items per week',
           produces: ['text/html'],
           response: htmlResponse('The sources page'),
         },
       },
-      async (request, reply) =>
-        send(request, reply, 'sources', t('sources.title'), sourcesMain, () => ({
-          now: new Date(ctx.now()).toISOString(),
-        })),
+      async (request, reply) => send(request, reply, 'sources', t('sources.title'), sourcesMain),
     );
 
     await scope.register(bullBoardPlugin(ctx), { prefix: BULL_BOARD_PATH });

@@ -20,7 +20,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GeoError } from '../errors.js';
-import { type ArticleExtraction, type ExtractArticleOptions, extractArticle } from '../pipeline/article/index.js';
+import {
+  type ArticleExtraction,
+  type ExtractArticleOptions,
+  extractArticle,
+} from '../pipeline/article/index.js';
 
 /** Heap cap (old generation) of one extraction thread. */
 export const ARTICLE_THREAD_HEAP_MB = 512;
@@ -42,7 +46,11 @@ export interface ArticleExtractor {
   /** `thread`: pages are read on worker threads; `inline`: on the caller's event loop (TypeScript sources). */
   readonly mode: 'thread' | 'inline';
   /** Reads one page; rejects with a GeoError (`PARSE_TIMEOUT` past `budgetMs`, `PARSE_ERROR`, `INTERNAL`). */
-  extract(body: string | Uint8Array, opts: ExtractArticleOptions, budgetMs: number): Promise<ArticleExtraction>;
+  extract(
+    body: string | Uint8Array,
+    opts: ExtractArticleOptions,
+    budgetMs: number,
+  ): Promise<ArticleExtraction>;
   /** Ends every thread; pages still waiting are refused. */
   close(): Promise<void>;
 }
@@ -71,9 +79,7 @@ interface Slot {
   task: Task | null;
 }
 
-export function createArticleExtractor(
-  opts: { threads?: number; heapMb?: number } = {},
-): ArticleExtractor {
+export function createArticleExtractor(opts: { threads?: number; heapMb?: number } = {}): ArticleExtractor {
   if (!existsSync(fileURLToPath(THREAD_FILE))) return inlineArticleExtractor();
   const threads = Math.max(1, opts.threads ?? ARTICLE_THREADS);
   const heapMb = opts.heapMb ?? ARTICLE_THREAD_HEAP_MB;

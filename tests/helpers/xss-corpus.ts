@@ -46,6 +46,7 @@ export const PAYLOADS = [
   '<button formaction="javascript:alert(39)">x</button>',
   '<x onclick=alert(40)>click',
   '{{constructor.constructor("alert(41)")()}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, as text on purpose
   '${alert(42)}',
   '<!--<img src="--><img src=x onerror=alert(43)//">',
   '<![CDATA[<script>alert(44)</script>]]>',

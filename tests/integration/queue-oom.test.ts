@@ -4,8 +4,10 @@
  * enqueued through the runtime's queue until Redis refuses one. Then:
  * - the API answers writes with 503 and the stable code `REDIS_OOM` (a fetch queued by an admin, a new
  *   subscription), while reads still answer 200;
- * - queue counts are consistent: every acknowledged job is there, whole (hash + state list), and nothing of a
- *   refused add is (no half-added job);
+ * - queue counts are consistent: every acknowledged job is there, every job is whole (its hash and exactly one
+ *   state entry: no half-added job), and a refused single add left nothing. A refused bulk may have added a
+ *   prefix of its jobs (BullMQ's addBulk is a pipeline, not a transaction): those are whole too, and adding the
+ *   bulk again with its deterministic ids adds only the rest;
  * - workers started while Redis is full stay up (their refused writes are `error` events they log);
  * - once the limit is raised, the backlog drains to 0: every acknowledged job completed, none failed, and each
  *   article is stored and streamed once.
@@ -96,34 +98,32 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
       expect((await app.inject({ url: '/v1/sources', headers })).statusCode).toBe(200);
 
       // 1. A limit ~600 KB above what Redis uses now, then fetch jobs in bulks of 25 until a refusal, then one
-      // by one until a single add is refused too (a bulk is a MULTI: its queued commands count against the limit
-      // while it is queued, so a bulk is refused a little before single adds are).
+      // by one until a single add is refused too.
       const used0 = await usedMemory();
       const limit = used0 + 600 * 1024;
       await admin.config('SET', 'maxmemory', String(limit));
       const acked: string[] = [];
-      const refused: string[] = [];
+      let refusedBulk: string[] = [];
+      const refusedSingles: string[] = [];
       let n = 0;
-      let bulksRefused = 0;
       const t0 = Date.now();
-      while (bulksRefused === 0 && since(t0) < 30_000) {
+      const bulkOf = (ids: readonly string[]) =>
+        ids.map((jobId) => ({
+          name: 'fetch',
+          data: { sourceId: sources[Number(jobId.slice(3)) % sources.length]!.id },
+          opts: { jobId },
+        }));
+      while (refusedBulk.length === 0 && since(t0) < 30_000) {
         const batch = Array.from({ length: 25 }, () => `q7-${n++}`);
         try {
-          await producer.queues.fetch.addBulk(
-            batch.map((jobId, i) => ({
-              name: 'fetch',
-              data: { sourceId: sources[i % sources.length]!.id },
-              opts: { jobId },
-            })),
-          );
+          await producer.queues.fetch.addBulk(bulkOf(batch));
           acked.push(...batch);
         } catch (err) {
           if (!isOom(err)) throw err;
-          refused.push(...batch);
-          bulksRefused++;
+          refusedBulk = batch;
         }
       }
-      expect(bulksRefused, 'Redis refused a bulk add within 30 s').toBe(1);
+      expect(refusedBulk.length, 'Redis refused a bulk add within 30 s').toBe(25);
       const addOne = (jobId: string) =>
         producer.queues.fetch.add('fetch', { sourceId: sources[n % sources.length]!.id }, { jobId }).then(
           () => true,
@@ -136,16 +136,16 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
       while (since(t0) < 30_000) {
         const jobId = `q7-${n++}`;
         if (!(await addOne(jobId))) {
-          refused.push(jobId);
+          refusedSingles.push(jobId);
           break;
         }
         acked.push(jobId);
         singlesAcked++;
       }
-      expect(refused.length, 'a single add refused within 30 s').toBe(26);
+      expect(refusedSingles.length, 'a single add refused within 30 s').toBe(1);
       // Refused again: the state is stable, not a blip.
       expect(await addOne('q7-again')).toBe(false);
-      refused.push('q7-again');
+      refusedSingles.push('q7-again');
       const usedFull = await usedMemory();
 
       // 2. The API: writes answer 503 REDIS_OOM at once, reads still answer.
@@ -170,42 +170,73 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
       expect((await app.inject({ url: '/v1/sources', headers })).statusCode).toBe(200);
       const subsList = await app.inject({ url: '/v1/subscriptions', headers });
       expect(subsList.statusCode).toBe(200);
-      expect(subsList.json(), 'the refused subscription left nothing').toEqual([]);
+      expect(subsList.json(), 'the refused subscription left nothing').toEqual({ items: [] });
 
-      // 3. Counts consistent: acknowledged ⊆ present, present ⊆ acknowledged, every hash in a state list.
+      // 3. Counts consistent: acknowledged ⊆ present; every job whole (hash ⇔ one state entry); a refused single
+      // add left nothing; what a refused bulk left is a prefix of it, whole.
       const r = await jobsInRedis(prefix, 'fetch', 'q7-');
       const missing = acked.filter((id) => !r.hashes.has(id));
-      const halfAdded = [...r.hashes].filter((id) => !acked.includes(id));
       const notListed = [...r.hashes].filter((id) => !r.inStates.includes(id));
+      const noHash = r.inStates.filter((id) => !r.hashes.has(id));
       const listedTwice = r.inStates.length - new Set(r.inStates).size;
-      expect({ missing, halfAdded, notListed, listedTwice }).toEqual({
+      const singlesPresent = refusedSingles.filter((id) => r.hashes.has(id));
+      const unacked = [...r.hashes].filter((id) => !acked.includes(id));
+      const bulkPresent = refusedBulk.filter((id) => r.hashes.has(id));
+      expect({ missing, notListed, noHash, listedTwice, singlesPresent }).toEqual({
         missing: [],
-        halfAdded: [],
         notListed: [],
+        noHash: [],
         listedTwice: 0,
+        singlesPresent: [],
       });
-      expect(r.wait).toBe(acked.length);
-      expect(await counts(producer.queues.fetch)).toMatchObject({ waiting: acked.length, active: 0 });
-
+      expect(unacked.sort()).toEqual([...bulkPresent].sort());
+      expect(bulkPresent, 'a refused bulk leaves a prefix of itself').toEqual(
+        refusedBulk.slice(0, bulkPresent.length),
+      );
+      const present = acked.length + bulkPresent.length;
+      expect(r.wait).toBe(present);
+      expect(await counts(producer.queues.fetch)).toMatchObject({ waiting: present, active: 0 });
       // 4. Workers started while Redis is full: up, their refused writes logged as error events, nothing lost.
+      // Their log is kept: one line per distinct error per 10 s per worker, not one per refused command.
       const errors: string[] = [];
-      workers = await startRuntime(config, { url: redis.url, roles: ['fetch', 'process'], lead: false });
+      const logLines: Array<{ msg: string }> = [];
+      const workerLog = createLogger({
+        level: 'warn',
+        destination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+      });
+      workers = await startRuntime(config, {
+        url: redis.url,
+        roles: ['fetch', 'process'],
+        lead: false,
+        log: workerLog,
+      });
       for (const w of workers.workers) w.on('error', (err) => errors.push(err.message));
+      const fullFor = Date.now();
       await sleep(3_000);
+      const fullMs = since(fullFor);
       expect(workers.workers.every((w) => w.isRunning())).toBe(true);
+      const errorLines = logLines.filter((l) => l.msg === 'worker error').length;
+      expect(errors.length, 'the workers met the refusals').toBeGreaterThan(0);
+      expect(errorLines).toBeGreaterThan(0);
+      expect(errorLines, 'worker error lines while Redis is full').toBeLessThanOrEqual(
+        workers.workers.length * new Set(errors).size,
+      );
       const during = await counts(producer.queues.fetch);
 
-      // 5. Raise the limit: the backlog drains to 0.
+      // 5. Raise the limit: the producer adds the refused bulk again (same ids: only its missing part is new) and
+      // the backlog drains to 0.
       await admin.config('SET', 'maxmemory', '0');
       const raisedAt = Date.now();
+      await producer.queues.fetch.addBulk(bulkOf(refusedBulk));
+      const all = [...acked, ...refusedBulk];
       await settled([producer.queues.fetch, producer.queues.process], 60_000);
       const drainMs = since(raisedAt);
       const fetched = await counts(producer.queues.fetch);
       const processed = await counts(producer.queues.process);
-      expect(fetched).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: acked.length });
+      expect(fetched).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0, completed: all.length });
       expect(processed).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
       const after = await jobsInRedis(prefix, 'fetch', 'q7-');
-      expect([...after.hashes].sort()).toEqual([...acked].sort());
+      expect([...after.hashes].sort()).toEqual([...all].sort());
       const streamed = (await streamRecords(producer)).map((e) => articleOf(e.record.url));
       expect(streamed.length).toBe(plan.articles.size);
       expect(new Set(streamed)).toEqual(plan.articles);
@@ -218,10 +249,14 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
         usedBeforeBytes: used0,
         usedAtRefusalBytes: usedFull,
         acknowledged: acked.length,
-        refusedAdds: refused.length,
+        refusedBulkSize: refusedBulk.length,
+        refusedBulkAddedAnyway: bulkPresent.length,
+        refusedSingles: refusedSingles.length,
         singlesAckedAfterBulkRefusal: singlesAcked,
         apiOomMs: apiMs,
         workerErrorsWhileFull: errors.length,
+        workerErrorsPerS: Math.round((errors.length * 1000) / fullMs),
+        workerErrorLogLines: errorLines,
         workerErrorSample: errors.slice(0, 2),
         completedWhileFull: during.completed,
         drainMs,

@@ -146,7 +146,19 @@ describe('signing in', () => {
     expect(await page.textContent('#login-message')).toBe(MESSAGES.en['login.failed']);
     await chrome.screenshot(page, 'login-refused');
     await signIn(page, 'viewer', '/sources');
-    await page.waitForSelector('#sources tbody tr[data-source]');
+    await page.waitForSelector('#sources tbody[data-loaded] tr[data-source]');
+    // The sources page shows what the API says of each source.
+    const sources = await apiAs<
+      Array<{ id: string; itemsPerWeek: number; health: { lastItems?: number } | null }>
+    >('viewer', '/v1/sources');
+    expect(await page.locator('#sources tbody tr[data-source]').count()).toBe(sources.length);
+    for (const s of sources) {
+      const row = `#sources tr[data-source="${s.id}"]`;
+      expect(await page.textContent(`${row} td.week`), s.id).toBe(String(s.itemsPerWeek));
+      if (s.health?.lastItems !== undefined)
+        expect(await page.textContent(`${row} td.num:not(.week)`), s.id).toBe(String(s.health.lastItems));
+    }
+    expect(sources.some((s) => s.itemsPerWeek > 0)).toBe(true);
     const cookie = (await chrome.context.cookies()).find((c) => c.name === 'gi_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     // Sign out: the session ends on the server too.
@@ -447,7 +459,7 @@ describe('the Chinese interface', () => {
           },
         },
         { path: `/digest?date=${date}`, ready: '#bulletin[data-version] #edition-status', name: 'digest-zh' },
-        { path: '/sources', ready: '#sources tbody[data-weeks="done"]', name: 'sources-zh' },
+        { path: '/sources', ready: '#sources tbody[data-loaded]', name: 'sources-zh' },
       ];
     const problems: string[] = [];
     const scan = async (label: string, p: Page) => {

@@ -203,7 +203,7 @@ describe('T-O1: XSS payloads in stored records are inert on every page and in th
     await page.waitForSelector('#bulletin button[data-lang="zh"][aria-pressed="true"]');
     expectSafe('/digest (zh bulletin)', await page.evaluate(domSafety), true);
     await chrome.screenshot(page, 'xss-digest-builder');
-    await visit(page, '/sources', '#sources tbody[data-weeks="done"]');
+    await visit(page, '/sources', '#sources tbody[data-loaded]');
     expectSafe('/sources', await page.evaluate(domSafety), true);
     await visit(page, '/login', '#login');
     expectSafe('/login', await page.evaluate(domSafety), true);

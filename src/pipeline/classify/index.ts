@@ -6,8 +6,12 @@ export {
   classifyItemDetailed,
   type DetailedClassification,
   type Explanation,
+  type PriorExplanation,
   type TermEvidence,
 } from './classify-item.js';
+export { type Decision, decide, type ScoredTopic, scoreTopics } from './decide.js';
+export { type LexiconEvidence, lexiconEvidence, type TopicEvidence } from './evidence.js';
+export { describeGate, type Gate, gateFor, neutralGate, type SourcePrior, sourcePriorOf } from './priors.js';
 export { decideEvent, type EventDecision, type EventFacts, isEventItem, readEventFacts } from './events.js';
 export {
   foldWord,

@@ -30,6 +30,8 @@ export interface Taxonomy {
     rules: ReadonlyMap<string, EventRule>;
     matcher: LexiconMatcher<TermPayload>;
   };
+  /** The gate per kind of source (config/topics.yaml `priors`; priors.ts). */
+  priors: TopicsFile['priors'];
   tagger?: Tagger;
 }
 
@@ -63,6 +65,7 @@ export function compileTaxonomy(topics: TopicsFile, tags?: TagsFile): Taxonomy {
   return {
     topicIds: [...topics.topics].sort((a, b) => a.order - b.order).map((t) => t.id),
     settings: topics.settings,
+    priors: topics.priors,
     matcher: new LexiconMatcher(specs),
     events: {
       score: topics.events.score,

@@ -13,6 +13,7 @@ import {
   decisiveStopwords,
   englishMorphology,
   foreignLetterShare,
+  hanVariant,
   MAX_CHARS,
   stopwordScores,
 } from './cues.js';
@@ -223,11 +224,16 @@ export function detectLanguageDetail(
   const s = countScripts(trimmed);
   const cjk = s.han + s.kana;
   if (s.hangul > 0 && s.hangul >= cjk && s.hangul * 2 >= s.latin) return { language: 'ko', method: 'script' };
-  if (cjk > 0 && cjk * 2 >= s.latin) {
+  // A Chinese or Japanese text naming people or places in Latin letters is still CJK: a CJK character
+  // carries as much as a short word.
+  if (cjk > 0 && cjk * 3 >= s.latin) {
     if (s.kana >= 2 || (s.kana > 0 && s.kana * 10 >= cjk)) return { language: 'ja', method: 'script' };
-    // Han only: Chinese unless the item is declared Japanese (kanji-only headlines exist).
+    // Han only: the characters that only one of the two writes, else Chinese unless the item is declared
+    // Japanese (kanji-only headlines exist).
+    const variant = hanVariant(trimmed);
+    if (variant) return { language: variant, method: 'script' };
     const ja = declared.find((l) => l === 'ja' || l === 'zh') === 'ja';
-    return { language: ja ? 'ja' : 'zh', method: 'script' };
+    return { language: ja ? 'ja' : 'zh', method: ja ? 'prior' : 'script' };
   }
   if (s.cyrillic > s.latin) {
     const uk = /[іїєґ]/i.test(trimmed);
@@ -314,4 +320,25 @@ function detectLatin(text: string, declared: string[], opts: LanguageOptions): L
  */
 export function detectLanguage(text: string, hint?: LanguageHint, opts?: LanguageOptions): string {
   return detectLanguageDetail(text, hint, opts).language;
+}
+
+/**
+ * Bibliographic lines of journal feeds: `Publication date: … Source: <journal>, Volume N Author(s): <names>`
+ * (ScienceDirect) and `<Journal>, Published online: <date>; doi:…` (Nature). Names and journal titles say
+ * nothing of the item's language (Czech and French author names read a paper title as French).
+ */
+const BIBLIOGRAPHIC = [
+  /Publication date:[^\n]*?Source:[^\n]*?(?:Author\(s\):[^\n]*)?$/gm,
+  /^[^\n;]{0,120}, Published online: [^;\n]*; doi:\S+/gm,
+];
+
+/**
+ * The text language detection reads for an item: its title and the first 400 characters of its text, without
+ * bibliographic lines.
+ * @example languageSample('Megathrust seismogenesis', 'Publication date: January 2026Source: EPSL, Volume 673Author(s): A. Peč')
+ */
+export function languageSample(title: string, text: string): string {
+  let body = text.slice(0, 400);
+  for (const re of BIBLIOGRAPHIC) body = body.replace(re, ' ');
+  return `${title}\n${body.trim()}`;
 }

@@ -6,8 +6,8 @@
  * Per item (title and text, each read once):
  * - `w:` word unigrams and `b:` word bigrams of the folded words (lower case, accents removed: the tokens the
  *   lexicon matcher uses), title and text alike; title words also count once more as `t:` features;
- * - `c:` character n-grams (3–5 by default) of each folded word of at least 4 letters, padded `<word>`, so
- *   `sediment`, `sediments` and `sedimentary` share most of their features;
+ * - `c:` character n-grams (4-grams by default) of each folded word of at least 4 letters, padded `<word>`,
+ *   so `sediment`, `sediments` and `sedimentary` share most of their features;
  * - `z:` Chinese/Japanese character bigrams (and `z1:` single characters) of the CJK runs, which need no word
  *   segmentation;
  * - `lex:` the lexicon's evidence: per topic and for the off-topic lexicon, raw / (raw + 3) (0 when none),
@@ -34,8 +34,8 @@ export interface FeatureConfig {
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = {
-  hashBits: 18,
-  charNgrams: [3, 5],
+  hashBits: 17,
+  charNgrams: [4, 4],
   wordNgrams: 2,
   maxTextChars: 1000,
   lexicon: 1,

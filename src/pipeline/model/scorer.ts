@@ -41,7 +41,7 @@ export function createScorer(raw: unknown): ModelScorer {
   const file: ModelFile = validateModelFile(raw);
   const dense = decodeModel(file);
   const C = dense.classes;
-  const W = dense.weights;
+  const Q = dense.q;
   const cfg = file.features;
   // Running sums of one scoring call (reused: score is synchronous).
   const text = new Float64Array(C);
@@ -50,12 +50,12 @@ export function createScorer(raw: unknown): ModelScorer {
   const sink: FeatureSink = {
     text(bucket) {
       const row = bucket * C;
-      for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (W[row + c] as number);
+      for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (Q[row + c] as number);
       n++;
     },
     lexicon(bucket, value) {
       const row = bucket * C;
-      for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (W[row + c] as number);
+      for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
     },
   };
   const score = (input: ModelInput): Float64Array => {
@@ -66,7 +66,9 @@ export function createScorer(raw: unknown): ModelScorer {
     const z = new Float64Array(C);
     const scale = n > 0 ? 1 / Math.sqrt(n) : 0;
     for (let c = 0; c < C; c++)
-      z[c] = (dense.bias[c] as number) + (text[c] as number) * scale + (lex[c] as number);
+      z[c] =
+        (dense.bias[c] as number) +
+        ((text[c] as number) * scale + (lex[c] as number)) * (dense.scale[c] as number);
     return softmaxInPlace(z);
   };
   return {
@@ -101,8 +103,8 @@ export function createScorer(raw: unknown): ModelScorer {
         for (const f of feats) {
           const row = f.bucket * C;
           let mean = 0;
-          for (let k = 0; k < C; k++) mean += W[row + k] as number;
-          const w = f.value * ((W[row + c] as number) - mean / C);
+          for (let k = 0; k < C; k++) mean += (Q[row + k] as number) * (dense.scale[k] as number);
+          const w = f.value * ((Q[row + c] as number) * (dense.scale[c] as number) - mean / C);
           byName.set(f.name, (byName.get(f.name) ?? 0) + w);
         }
         out[cls] = [...byName]
