@@ -14,14 +14,13 @@
  * items (decided by rules) have no second answer.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { classifyItemDetailed, type Taxonomy } from '../pipeline/classify/index.js';
-import type { GeoInfo } from '../pipeline/types.js';
-import { type ExplanationWithModel, applyModel } from '../pipeline/model/apply.js';
+import { classifyItemDetailed, type SourcePrior, type Taxonomy } from '../pipeline/classify/index.js';
 import { createScorer, type ModelScorer } from '../pipeline/model/scorer.js';
+import type { GeoInfo } from '../pipeline/types.js';
 import { readModelFile } from '../store/models.js';
 import { loadRepositoryTaxonomy } from './classify.js';
 
@@ -81,39 +80,79 @@ export function readLabelled(name: string, root = repoRoot): LabelledItem[] {
     .map((l) => JSON.parse(l) as LabelledItem);
 }
 
+interface RegistryLine {
+  id: string;
+  publishes?: SourcePrior['publishes'];
+  topicHints?: string[];
+  language?: string;
+}
+
+const registryOf = (root: string) =>
+  ((parse(readFileSync(join(root, 'config', 'sources.yaml'), 'utf8')) as { sources?: RegistryLine[] })
+    .sources ?? []) as RegistryLine[];
+
 /**
- * Sources judged as event feeds: registry entries with `events: true` (config/sources.yaml), and `nrcan`,
+ * Sources judged as event feeds: registry entries with `publishes: events` (config/sources.yaml), and `nrcan`,
  * the dev set's name for the Earthquakes Canada captures.
  */
 export function eventSources(root = repoRoot): Set<string> {
-  const doc = parse(readFileSync(join(root, 'config', 'sources.yaml'), 'utf8')) as {
-    sources?: Array<{ id: string; events?: boolean }>;
-  };
-  const ids = (doc.sources ?? []).filter((s) => s.events).map((s) => s.id);
+  const ids = registryOf(root)
+    .filter((s) => s.publishes === 'events')
+    .map((s) => s.id);
   return new Set([...ids, 'nrcan']);
 }
 
+/**
+ * The source prior of a labelled item, from the registry (what the source publishes, its topicHints and
+ * declared language), found mechanically: the entry whose id is the item's `source`, else the entry named
+ * by the first segment of its `source` or `file` (a translation keeps its original's `physorg/…` source),
+ * else — for a journal's name, as the journal captures write it — the journal aggregator's entry. `nrcan` is
+ * the Earthquakes Canada entry. Items of no registered source (the labeller's own) have no prior.
+ */
+export function sourcePriors(root = repoRoot): (item: LabelledItem) => SourcePrior | undefined {
+  const byId = new Map(registryOf(root).map((s) => [s.id, s]));
+  const journals = new Set<string>();
+  const dir = join(root, 'tests', 'fixtures', 'feeds', 'geoscience-journals');
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+    for (const j of JSON.parse(readFileSync(join(dir, f), 'utf8')) as Array<{ source?: string }>)
+      if (j.source) journals.add(j.source);
+  }
+  const alias: Record<string, string> = { nrcan: 'nrcan-earthquakes-en' };
+  const entry = (id: string | undefined) => (id ? byId.get(alias[id] ?? id) : undefined);
+  return (item) => {
+    const e =
+      entry(item.source) ??
+      entry(item.source.split('/')[0]) ??
+      entry(item.file.split('/')[0]) ??
+      (journals.has(item.source) ? byId.get('geoscience-journals') : undefined);
+    if (!e?.publishes) return undefined;
+    return {
+      publishes: e.publishes,
+      ...(e.topicHints?.length ? { topicHints: e.topicHints } : {}),
+      ...(e.language ? { language: e.language } : {}),
+    };
+  };
+}
+
 /** The classifier's two best answers for one item (see the module comment for the second). */
-export function guess(item: LabelledItem, taxonomy: Taxonomy, events: boolean, model?: ModelScorer): Guess {
-  const lexicon = classifyItemDetailed(item, taxonomy, events ? { events: true } : {});
-  const { classification, explanation } = model ? applyModel(lexicon, item, model) : lexicon;
+export function guess(
+  item: LabelledItem,
+  taxonomy: Taxonomy,
+  events: boolean,
+  model?: ModelScorer,
+  prior?: SourcePrior,
+): Guess {
+  const { classification, explanation } = classifyItemDetailed(item, taxonomy, {
+    ...(events ? { events: true } : {}),
+    ...(prior ? { source: prior } : {}),
+    ...(model ? { model } : {}),
+  });
   const top1 = classification.topic ?? OFF_TOPIC_LABEL;
   if (explanation.decidedBy === 'event') return { top1 };
-  const verdict = (explanation as ExplanationWithModel).model;
-  if (verdict?.by === 'model' && verdict.probabilities) {
-    // The model decided: its second most probable class is the second answer.
-    const second = Object.entries(verdict.probabilities)
-      .filter(([c]) => c !== top1)
-      .sort((a, b) => b[1] - a[1])[0];
-    return second ? { top1, top2: second[0] } : { top1 };
-  }
-  const withEvidence = explanation.topics.filter((t) => t.raw > 0);
-  if (top1 === OFF_TOPIC_LABEL) {
-    const best = withEvidence[0];
-    return best ? { top1, top2: best.id } : { top1 };
-  }
-  const runnerUp = withEvidence.find((t) => t.id !== top1);
-  return { top1, top2: runnerUp && runnerUp.raw > explanation.offTopic.raw ? runnerUp.id : OFF_TOPIC_LABEL };
+  // The classification's runner-up (decide.ts); a placed item without one has off-topic as its second answer.
+  const runnerUp = classification.runnerUp?.id;
+  if (top1 === OFF_TOPIC_LABEL) return runnerUp ? { top1, top2: runnerUp } : { top1 };
+  return { top1, top2: runnerUp ?? OFF_TOPIC_LABEL };
 }
 
 const accepts = (item: LabelledItem, answer: string | undefined) =>
@@ -184,13 +223,14 @@ export function evaluateLabelledSets(
   model?: ModelScorer,
 ): SetScores[] {
   const events = eventSources(root);
+  const priorOf = sourcePriors(root);
   const out: SetScores[] = [];
   for (const [name, file] of [
     ['dev', 'dev.jsonl'],
     ['holdout-v2', 'holdout-v2.jsonl'],
   ] as const) {
     const items = readLabelled(file, root);
-    const guesses = items.map((i) => guess(i, taxonomy, events.has(i.source), model));
+    const guesses = items.map((i) => guess(i, taxonomy, events.has(i.source), model, priorOf(i)));
     const subset = (label: string, keep: (i: LabelledItem) => boolean) => {
       const idx = items.map((_, k) => k).filter((k) => keep(items[k] as LabelledItem));
       return scoreSet(

@@ -18,7 +18,13 @@ import { combineDecision } from '../pipeline/model/combine.js';
 import { type LabelledRow, trainingItemsOf } from '../pipeline/model/dataset.js';
 import { DEFAULT_FEATURES } from '../pipeline/model/features.js';
 import { DEFAULT_COMBINE, OFF_TOPIC_CLASS } from '../pipeline/model/serialize.js';
-import { classesOf, crossValidate, DEFAULT_SEED, type TrainSettings, trainModel } from '../pipeline/model/train.js';
+import {
+  classesOf,
+  crossValidate,
+  DEFAULT_SEED,
+  type TrainSettings,
+  trainModel,
+} from '../pipeline/model/train.js';
 import { loadRepositoryTaxonomy } from './classify.js';
 import { eventSources, type Guess, type LabelledItem, readLabelled, scoreSet } from './label-eval.js';
 
@@ -68,14 +74,23 @@ export function trainBaseline(
   const combined: Guess[] = [];
   const lexicon: Guess[] = [];
   for (const { item, scorer } of cv) {
-    const p = scorer.score({ title: item.title, text: item.text, ...(item.lexicon ? { lexicon: item.lexicon } : {}) });
+    const p = scorer.score({
+      title: item.title,
+      text: item.text,
+      ...(item.lexicon ? { lexicon: item.lexicon } : {}),
+    });
     let best = 0;
     for (let c = 1; c < p.length; c++) if ((p[c] as number) > (p[best] as number)) best = c;
     alone.push({ top1: classes[best] as string });
     const answer = item.lexiconAnswer ?? OFF_TOPIC_CLASS;
     const lex = answer === OFF_TOPIC_CLASS ? null : answer;
     lexicon.push({ top1: answer });
-    const d = combineDecision({ topic: lex, decidedBy: 'lexicon' }, p, classes, settings.combine ?? DEFAULT_COMBINE);
+    const d = combineDecision(
+      { topic: lex, decidedBy: 'lexicon' },
+      p,
+      classes,
+      settings.combine ?? DEFAULT_COMBINE,
+    );
     combined.push({ top1: d.topic ?? OFF_TOPIC_CLASS });
   }
   const figures = (g: Guess[]) => {
@@ -113,7 +128,13 @@ export function trainBaseline(
   const modelPath = join(root, 'models', `${version}.json`);
   const dataPath = join(root, 'models', `${version}.data.jsonl`);
   writeFileSync(modelPath, `${JSON.stringify(file)}\n`);
-  writeFileSync(dataPath, rows.map((r) => JSON.stringify(r)).join('\n').concat('\n'));
+  writeFileSync(
+    dataPath,
+    rows
+      .map((r) => JSON.stringify(r))
+      .join('\n')
+      .concat('\n'),
+  );
   write(`${JSON.stringify({ model: version, items: items.length, classes, ...metrics })}\n`);
   write(`wrote ${modelPath} (${file.weights.count} weight rows) and ${dataPath} (${rows.length} rows)\n`);
   return { file, metrics };

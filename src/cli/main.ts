@@ -56,6 +56,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a source's last fetched body through the stages again",
     load: async () => (await import('./commands/reprocess.js')).command,
   },
+  model: {
+    summary: 'the learned model: train from editors’ decisions, list, promote, restore, eval',
+    load: async () => (await import('./commands/model.js')).command,
+  },
+  rules: {
+    summary: 'rules test: replay stored records through a changed taxonomy or model (gained/lost, P/R)',
+    load: async () => (await import('./commands/rules.js')).command,
+  },
 };
 
 /** Codes that are the operator's to fix (configuration, environment): exit 2 like a bad config file. */

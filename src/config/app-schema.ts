@@ -226,6 +226,18 @@ export const AppSchema = z
       })
       .strict()
       .prefault({}),
+    /** The learned relevance/section model beside the lexicons (src/pipeline/model, docs/classification.md). */
+    model: z
+      .object({
+        /** Use a model in the classify decision (the promoted version, else `baseline`); false: lexicons only. */
+        enabled: Bool.default(true),
+        /** The model used while no trained version is promoted (relative paths: to the package folder). */
+        baseline: z.string().min(1).default('models/baseline-v1.json'),
+        /** How much one editor's decision counts in `geointel model train` against one baseline item. */
+        decisionWeight: z.coerce.number().positive().max(100).default(5),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

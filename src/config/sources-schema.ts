@@ -62,7 +62,8 @@ export type Publishes = z.infer<typeof Publishes>;
 
 /** Keys an old registry may still use, with what replaces them (a migration error names file, line and key). */
 const RETIRED_KEYS: Record<string, string> = {
-  relay: '"relay" was replaced by "publishes" (what the source publishes): write "publishes: relay" for relay: true, and delete "relay: false"',
+  relay:
+    '"relay" was replaced by "publishes" (what the source publishes): write "publishes: relay" for relay: true, and delete "relay: false"',
   events:
     '"events" was replaced by "publishes" (what the source publishes): write "publishes: events" for events: true, and delete "events: false"',
 };

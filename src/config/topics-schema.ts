@@ -76,7 +76,7 @@ export const PriorSchema = z
   .object({
     minScore: z.number().min(0).max(1).optional().describe('relevance gate on the best topic score'),
     offTopicRatio: z.number().min(0).optional().describe('relevant only if best raw > this × off-topic raw'),
-    hintBoost: z.number().min(0).optional().describe('raw added to a topic of the source\'s topicHints'),
+    hintBoost: z.number().min(0).optional().describe("raw added to a topic of the source's topicHints"),
   })
   .strict();
 

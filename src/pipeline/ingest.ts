@@ -5,8 +5,9 @@
  */
 import type { AppConfig } from '../config/app-schema.js';
 import type { SourceEntry } from '../config/sources-schema.js';
-import { classifyItem, type Taxonomy } from './classify/index.js';
+import { classifyItem, sourcePriorOf, type Taxonomy } from './classify/index.js';
 import type { AssignMeta } from './dedupe/index.js';
+import type { ModelScorer } from './model/scorer.js';
 import { normalizeDocument } from './normalize/index.js';
 import { buildRecord } from './record.js';
 import type { Classification, DigestRecord, Item, ParseDocument, StoryAssignment, Warning } from './types.js';
@@ -27,7 +28,9 @@ export function normalizeFor(doc: ParseDocument, ctx: NormalizeFor): { items: It
     sourceId: ctx.source.id,
     fetchedAt: ctx.fetchedAt,
     baseUrl: ctx.url ?? ctx.source.url,
-    languageHint: ctx.source.language ?? doc.feed.language ?? undefined,
+    // The item's own declared language is its feed's; the source's declared language joins it as a prior of
+    // language detection in the classify stage (sourcePriorOf).
+    languageHint: doc.feed.language ?? ctx.source.language ?? undefined,
     maxItemAgeDays: ctx.limits.maxItemAgeDays,
     futureToleranceHours: ctx.limits.futureToleranceHours,
     summaryMaxChars: ctx.limits.summaryMaxChars,
@@ -44,17 +47,23 @@ export interface Classified {
 }
 
 /** Language, topics and tags of one item, and its story request. */
-export function classifyFor(item: Item, source: SourceEntry, taxonomy: Taxonomy): Classified {
+export function classifyFor(
+  item: Item,
+  source: SourceEntry,
+  taxonomy: Taxonomy,
+  model?: ModelScorer,
+): Classified {
+  // With a learned model, the lexicon's decision is combined with the model's (src/pipeline/model/combine.ts).
   const classification = classifyItem(item, taxonomy, {
-    sourceHints: source.topicHints,
-    events: source.events || undefined,
+    source: sourcePriorOf(source),
+    ...(model ? { model } : {}),
   });
   return {
     item,
     classification,
     story: {
       item: { ...item, language: classification.language },
-      meta: { relay: source.relay, sourceId: source.id },
+      meta: { relay: source.publishes === 'relay', sourceId: source.id },
     },
   };
 }

@@ -373,6 +373,11 @@ function fromGeointelEntry(
     return { error: `geointel:entry is not a valid registry entry: ${zodMessage(parsed.error)}` };
   const entry = parsed.data;
   let message = 'registry entry exported by geointel';
+  // The schema takes any absolute URL; a homepage is a link shown to readers: http(s) only (no javascript:).
+  if (entry.homepage !== undefined && !httpUrl(entry.homepage)) {
+    message += `; homepage "${entry.homepage.slice(0, 60)}" dropped (only http and https URLs are imported)`;
+    delete entry.homepage;
+  }
   if (taken.has(entry.id)) {
     const id = uniqueId([entry.id], taken);
     message += `; id "${entry.id}" is taken, imported as "${id}"`;
@@ -425,6 +430,17 @@ function fromOutline(
 
 const XML_INVALID = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 
+/**
+ * JSON text whose characters XML cannot carry (U+FFFE, U+FFFF, C0 controls: JSON.stringify escapes only some)
+ * are `\uXXXX` escapes, so the value reads back unchanged from an attribute. They can only be inside strings.
+ */
+function jsonForXml(value: unknown): string {
+  return JSON.stringify(value).replace(
+    XML_INVALID,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** An XML attribute value, quoted, that survives reading back unchanged (newlines and tabs as references). */
 function xmlAttr(s: string): string {
   return s
@@ -476,7 +492,7 @@ export function exportOpml(
           ] as Array<[string, string]>)),
       ['htmlUrl', s.homepage],
       ['language', s.language],
-      ['geointel:entry', JSON.stringify(rest)],
+      ['geointel:entry', jsonForXml(rest)],
     ];
     const attrs = a
       .filter((x): x is [string, string] => x[1] !== undefined)

@@ -120,9 +120,9 @@ export interface Classification {
   /**
    * The second choice: for a placed item, the best other topic whose evidence also outweighs the off-topic
    * evidence; for an off-topic item, its best topic with evidence; null when there is none (and for items an
-   * event rule decided).
+   * event rule decided). The classify stage always sets it; optional for classifications made by hand.
    */
-  runnerUp: RunnerUp | null;
+  runnerUp?: RunnerUp | null;
   tags: Tags;
 }
 

@@ -21,6 +21,7 @@ import { readEdition } from '../store/edition-reader.js';
 import { createRedisEditionStore, type EditionStore } from '../store/editions.js';
 import { redisKeys } from '../store/keys.js';
 import { createRedisMailStore, type MailStore } from '../store/mail.js';
+import { createRedisModelStore, type ModelStore } from '../store/models.js';
 import { createRedisHostLimiter } from '../store/redis-host-limiter.js';
 import { createRedisRecordStore } from '../store/redis-records.js';
 import { createRedisSourceStore } from '../store/redis-sources.js';
@@ -39,6 +40,7 @@ import { webhookJobOptions, webhookProcessor } from '../workers/webhook.js';
 import { FANOUT_GROUP, startWebhookFanout, type WebhookFanout } from '../workers/webhook-fanout.js';
 import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { activeModel } from './model.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
 import {
   backoffBaseOf,
@@ -123,6 +125,8 @@ export interface Stores {
   editions: EditionStore;
   /** The e-mailed digest's sent-marks, unsubscriptions and link secret (src/store/mail.ts). */
   mail: MailStore;
+  /** Trained model versions and the promoted one (src/store/models.ts). */
+  models: ModelStore;
 }
 
 export interface Runtime {
@@ -206,6 +210,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     drafts: createRedisDraftStore({ redis, prefix, keepDays: config.app.retention.recordDays }),
     editions: createRedisEditionStore({ redis, prefix }),
     mail: createRedisMailStore({ redis, prefix }),
+    models: createRedisModelStore({ redis, prefix }),
   };
   const queueOpts = { connection: redis, prefix };
   const queues = {
@@ -283,6 +288,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       processProcessor({
         source: (id) => byId.get(id),
         taxonomy: () => taxonomy,
+        ...(config.app.model.enabled ? { model: activeModel(stores.models, config, log) } : {}),
         stories: stores.stories,
         records: draftRecords,
         sourceItems: stores.sources,

@@ -126,9 +126,13 @@ export function createRedisModelStore(opts: { redis: Redis; prefix: string }): M
       return { previous: orNull(previous), changed: code === 1 };
     },
     async restore() {
-      const out = (await redis.eval(RESTORE_LUA, 2, keys.modelActive(), keys.modelHistory(), BASELINE_MARK)) as
-        | [string, string]
-        | null;
+      const out = (await redis.eval(
+        RESTORE_LUA,
+        2,
+        keys.modelActive(),
+        keys.modelHistory(),
+        BASELINE_MARK,
+      )) as [string, string] | null;
       return out ? { active: orNull(out[0]), replaced: orNull(out[1]) } : null;
     },
     async nextVersion(date) {

@@ -77,6 +77,14 @@ kbd{border:1px solid var(--line);border-bottom-width:2px;border-radius:3px;paddi
 .bulletin .body{flex:1}
 .bulletin .cite{color:var(--muted)}
 .bulletin .move{display:flex;flex-direction:column;gap:.2rem}
+.machine-draft{border:1px dashed var(--warn);background:#fff8ec;border-radius:4px;padding:.4rem .7rem;margin:.6rem 0}
+.machine-draft h3{margin:.1rem 0 .2rem}
+.machine-draft dl{margin:.3rem 0}
+.machine-draft dt{color:var(--muted);font-size:.9em}
+.machine-draft dd{margin:0 0 .3rem}
+.badge.draft-badge{background:#fdecc8;color:#7a4a00}
+.also-fits{margin:.3rem 0;font-size:.9em}
+.bulletin .also-fits{margin:.2rem 0 0}
 .login{max-width:28rem;margin:3rem auto}
 #event-list{max-height:22rem;overflow:auto}
 form.actions label{display:inline;margin:0 .3rem 0 0}

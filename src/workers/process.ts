@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { applyArticle } from '../pipeline/article/index.js';
 import type { Taxonomy } from '../pipeline/classify/index.js';
 import { type Classified, classifyFor, recordsFor } from '../pipeline/ingest.js';
+import type { ModelScorer } from '../pipeline/model/scorer.js';
 import type { Item } from '../pipeline/types.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forQueue } from '../runtime/queues.js';
@@ -20,6 +21,11 @@ import { jobData, ProcessJob } from './job-data.js';
 export interface ProcessWorkerDeps {
   source: (id: string) => SourceEntry | undefined;
   taxonomy: () => Taxonomy;
+  /**
+   * The learned model of the moment (src/store/models.ts `followActiveModel`): asked once per job, so a
+   * promoted or restored version is used from the next job on; absent or undefined: the lexicons alone.
+   */
+  model?: () => Promise<ModelScorer | undefined>;
   stories: StoryStore;
   records: RecordStore;
   /** Where new items per source and day are counted (items per week); absent: not counted. */
@@ -66,6 +72,7 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
     const timer = deps.metrics.stageSeconds.startTimer({ stage: 'process' });
     try {
       const taxonomy = deps.taxonomy();
+      const model = await deps.model?.();
       const items = await withArticles(job, data.items as Item[], data.fetchedAt, deps.futureToleranceHours);
       const counts: Record<PutOutcome, number> = { emitted: 0, duplicate: 0, unchanged: 0, stored: 0 };
       let hits = 0;
@@ -75,7 +82,7 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
         const classified: Classified[] = [];
         for (let i = start; i < Math.min(start + slice, items.length); i += chunk) {
           for (const item of items.slice(i, Math.min(i + chunk, start + slice)))
-            classified.push(classifyFor(item, source, taxonomy));
+            classified.push(classifyFor(item, source, taxonomy, model));
           await yieldToLoop();
         }
         const assignments = await deps.stories.assign(classified.map((c) => c.story));

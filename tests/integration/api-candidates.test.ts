@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
 import { whenReady } from '../../src/api/redis-ready.js';
 import type { Config } from '../../src/config/load.js';
+import { relaySourceIds } from '../../src/config/sources-schema.js';
 import { createLogger } from '../../src/log.js';
 import { candidateScore } from '../../src/pipeline/candidates.js';
 import { digestDateAt } from '../../src/pipeline/digest/zoned.js';
@@ -208,7 +209,7 @@ describe('GET /v1/candidates', () => {
     const mine = res.body.items.filter((x: { storyId: string }) => x.storyId.startsWith('rank-'));
     expect(mine.map((x: { storyId: string }) => x.storyId)).toEqual(['rank-a', 'rank-b', 'rank-c']);
     expect(mine.map((x: { score: number }) => x.score)).toEqual([0.78, 0.74, 0.7]);
-    const relays = new Set(runtime.sources().flatMap((s) => (s.relay ? [s.id] : [])));
+    const relays = new Set(relaySourceIds(runtime.sources()));
     for (const [x, r] of [
       [mine[0], a],
       [mine[1], b],

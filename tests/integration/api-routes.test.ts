@@ -10,6 +10,7 @@ import { type ApiInstance, buildApi } from '../../src/api/app.js';
 import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import { buildDigest, CSP, renderDigest } from '../../src/pipeline/digest/index.js';
+import { createKeywords } from '../../src/pipeline/digest/keywords.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
@@ -309,6 +310,8 @@ describe('GET /v1/digests/:date', () => {
     // No edition of the day is published: the draft carries the bulletin's next issue number (the first).
     const edition = buildDigest(stored, { ...opts(), issue: 1 });
     expect(edition.count).toBeGreaterThan(0);
+    // zh renderings carry the 关键词 line of the configured glossary and tags, as the CLI's.
+    const keywords = createKeywords(runtime.config.glossary, runtime.config.tags);
     for (const lang of ['zh', 'en'] as const) {
       const title = lang === 'zh' ? runtime.config.app.digest.titleZh : runtime.config.app.digest.titleEn;
       const md = await app.inject({
@@ -317,14 +320,14 @@ describe('GET /v1/digests/:date', () => {
       });
       expect(md.statusCode).toBe(200);
       expect(md.headers['content-type']).toBe('text/markdown; charset=utf-8');
-      expect(md.body).toBe(renderDigest(edition, { format: 'md', lang, title }));
+      expect(md.body).toBe(renderDigest(edition, { format: 'md', lang, title, keywords }));
       const html = await app.inject({
         url: `/v1/digests/2023-10-06?format=html&lang=${lang}`,
         headers: auth('viewer'),
       });
       expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(html.headers['content-security-policy']).toBe(CSP);
-      expect(html.body).toBe(renderDigest(edition, { format: 'html', lang, title }));
+      expect(html.body).toBe(renderDigest(edition, { format: 'html', lang, title, keywords }));
     }
     const json = await app.inject({ url: '/v1/digests/2023-10-06', headers: auth('viewer') });
     expect(json.headers['content-type']).toBe('application/json; charset=utf-8');

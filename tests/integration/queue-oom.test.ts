@@ -60,12 +60,12 @@ async function jobsInRedis(prefix: string, queue: string, idPrefix: string) {
   } while (cursor !== '0');
   const key = (s: string) => `${prefix}:${queue}:${s}`;
   const [wait, active, delayed, prioritized, completed, failed] = await Promise.all([
-    admin.lrange(key('wait'), 0, -1),
-    admin.lrange(key('active'), 0, -1),
-    admin.zrange(key('delayed'), 0, -1),
-    admin.zrange(key('prioritized'), 0, -1),
-    admin.zrange(key('completed'), 0, -1),
-    admin.zrange(key('failed'), 0, -1),
+    admin.lrange(key('wait'), '0', '-1'),
+    admin.lrange(key('active'), '0', '-1'),
+    admin.zrange(key('delayed'), '0', '-1'),
+    admin.zrange(key('prioritized'), '0', '-1'),
+    admin.zrange(key('completed'), '0', '-1'),
+    admin.zrange(key('failed'), '0', '-1'),
   ]);
   const inStates = [...wait, ...active, ...delayed, ...prioritized, ...completed, ...failed].filter((id) =>
     id.startsWith(idPrefix),

@@ -1,7 +1,7 @@
 /**
  * RELIABILITY.md T-O1 in Debian's chromium: ~60 XSS payloads (OWASP-style) stored as records — in the title,
- * summary, editors' zh texts, source name (the author a page shows), link, matched terms, tags, alert level
- * and duplicates' sources — rendered by every page (dashboard lists, map and live stream, editor queue and
+ * summary, editors' zh texts, source name (the author a page shows), link, matched terms, tags, alert level,
+ * runner-up section and duplicates' sources, and as machine drafts (text, backend, model, note) — rendered by every page (dashboard lists, map and live stream, editor queue and
  * detail, digest builder, sources, login, the role page) and by the HTML digest. Pass: no dialog opened, no
  * script element but the page's own (nonce'd modules and the JSON boot block), no on* attribute, no
  * href/src with a scheme other than http(s), every outside link with rel="noopener noreferrer", no frame,
@@ -13,6 +13,7 @@ import { candidateTime } from '../../src/pipeline/candidates.js';
 import { digestDateAt } from '../../src/pipeline/digest/zoned.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { type Chromium, launchChromium } from '../helpers/browser.js';
+import { reportFigures } from '../helpers/hardening.js';
 import { type DomSafety, domSafety } from '../helpers/page-scan.js';
 import { startWebStack, type WebStack } from '../helpers/web.js';
 import { LINKS, PAYLOADS } from '../helpers/xss-corpus.js';
@@ -49,6 +50,8 @@ beforeAll(async () => {
       relevant: true,
       topic: TOPIC,
       topics: [{ id: TOPIC, score: 0.9, evidence: [p, 'magma*'] }],
+      // A runner-up the pages show ("also fits …"), or a hostile id they must ignore.
+      runnerUp: i % 2 === 0 ? { id: 'marine', score: 0.5 } : { id: p, score: 0.5 },
       tags: { commodities: ['lithium', p.slice(0, 30)], countries: ['CN'] },
       ...(i % 3 === 0
         ? { geo: { lat: (i % 170) - 85, lon: ((i * 11) % 360) - 180, magnitude: 5.5, alertLevel: p } }
@@ -59,6 +62,18 @@ beforeAll(async () => {
   });
   // Half stored before the pages load (lists, candidates, drafts), half while the dashboard is open (SSE).
   await stack.runtime.stores.records.put(records.slice(0, 40));
+  // Hostile machine drafts (text, backend, model, language, note) beside every payload candidate.
+  for (const [i, p] of PAYLOADS.entries())
+    await stack.runtime.stores.drafts.put({
+      storyId: `xss-${i}`,
+      titleZh: p,
+      summaryZh: `${p} 摘要`,
+      backend: p as 'openai',
+      model: p,
+      from: p,
+      at: new Date(now).toISOString(),
+      note: p,
+    });
   chrome = await launchChromium();
 }, 120_000);
 
@@ -86,6 +101,7 @@ function expectSafe(label: string, s: DomSafety, own: boolean): void {
           !(x.nonce && x.src.startsWith('/web/assets/')),
       )
     : s.scripts;
+  reportFigures({ xssPages: 1, xssForeignScripts: foreign.length, xssOnAttributes: s.onAttrs.length });
   expect(foreign, `${label}: scripts`).toEqual([]);
   expect(s.onAttrs, `${label}: on* attributes`).toEqual([]);
   expect(s.badUrls, `${label}: non-http(s) URLs`).toEqual([]);
@@ -175,6 +191,12 @@ describe('T-O1: XSS payloads in stored records are inert on every page and in th
       await page.click(`#queue li[data-story="${id}"]`);
       await page.waitForSelector(`.source-text[data-story="${id}"] #others li:not(.muted)`);
       expect(await page.inputValue('#f-title')).toBe(records.find((r) => r.storyId === id)!.title);
+      // The hostile machine draft is text; "use draft" copies it into the fields as a value.
+      const payload = PAYLOADS[Number(id.slice('xss-'.length))]!;
+      expect(await page.textContent('#draft-titleZh')).toBe(payload.trim());
+      expect(await page.textContent('#draft-note span')).toBe(payload.trim());
+      await page.click('#use-draft');
+      expect(await page.inputValue('#f-summaryZh')).toBe(`${payload} 摘要`.trim());
       expectSafe(`/editor ${id}`, await page.evaluate(domSafety), true);
     }
     // Claim and accept two payload candidates (texts unchanged: the payloads go to the draft as they are).
@@ -198,6 +220,12 @@ describe('T-O1: XSS payloads in stored records are inert on every page and in th
     await visit(page, `/digest?date=${date}`, '#bulletin[data-version] #edition-status');
     const shown = await page.$$eval('#bulletin .item-title', (els) => els.map((e) => e.textContent));
     expect(shown.some((t) => (PAYLOADS as readonly string[]).includes(t ?? ''))).toBe(true);
+    // The runner-up line shows for a known section only (a hostile runner-up id is not a section).
+    const fits = await page.$$eval('#bulletin .also-fits', (els) =>
+      els.map((e) => e.getAttribute('data-runner-up')),
+    );
+    expect(fits.length).toBeGreaterThan(0);
+    expect(new Set(fits)).toEqual(new Set(['marine']));
     expectSafe('/digest', await page.evaluate(domSafety), true);
     await page.click('#bulletin button[data-lang="zh"]');
     await page.waitForSelector('#bulletin button[data-lang="zh"][aria-pressed="true"]');
@@ -253,6 +281,7 @@ describe('T-O1: XSS payloads in stored records are inert on every page and in th
   });
 
   it('no page opened a dialog', () => {
+    reportFigures({ xssDialogs: chrome.dialogs.length, xssPayloads: PAYLOADS.length });
     expect(chrome.dialogs).toEqual([]);
     expect(checked.length).toBeGreaterThanOrEqual(20);
   });

@@ -137,7 +137,7 @@ describe('capture server', () => {
     ]);
     // Feeds no entry polls are extra sources modelled on their publisher's entry, under their own ids.
     const week = list.find((s) => s.id === 'usgs-earthquakes-week')!;
-    expect(week).toMatchObject({ kind: 'auto', events: true, nameZh: '美国地质调查局' });
+    expect(week).toMatchObject({ kind: 'auto', publishes: 'events', nameZh: '美国地质调查局' });
     for (const s of list) {
       expect(s.url.startsWith(srv.origin)).toBe(true);
       expect(s).toMatchObject({ enabled: true, pollEvery: '30s' });

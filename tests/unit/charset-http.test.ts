@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetcher } from '../../src/fetch/index.js';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
 import { pollDocument } from '../../src/pipeline/poll.js';
+import { reportFigures } from '../helpers/hardening.js';
 
 const rss = (title: string, prolog = '<?xml version="1.0"?>') =>
   `${prolog}<rss version="2.0"><channel><title>Feed</title><item><title>${title}</title><link>https://example.org/a</link></item></channel></rss>`;
@@ -72,6 +73,10 @@ describe('charsets through the fetcher', () => {
     expect(res.status).toBe('ok');
     if (res.status !== 'ok') return;
     expect(res.doc.items[0]?.title).toBe(ROWS[i]!.title);
+    reportFigures({
+      charsetFixtures: 1,
+      charsetReplacementChars: JSON.stringify(res.doc).split('\uFFFD').length - 1,
+    });
     expect(JSON.stringify(res.doc)).not.toContain('\uFFFD');
   });
 });

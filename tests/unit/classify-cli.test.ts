@@ -41,7 +41,15 @@ describe('geointel classify', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.lines.map((l) => l.id)).toEqual(['a', 'b', '2']);
-    expect(Object.keys(r.lines[0])).toEqual(['id', 'language', 'relevant', 'topic', 'topics', 'tags']);
+    expect(Object.keys(r.lines[0])).toEqual([
+      'id',
+      'language',
+      'relevant',
+      'topic',
+      'topics',
+      'runnerUp',
+      'tags',
+    ]);
     expect(r.lines[0]).toMatchObject({ language: 'en', relevant: true, topic: 'hydrogeology' });
     expect(r.lines[1]).toMatchObject({ relevant: false, topic: null, topics: [] });
     expect(r.lines[2]).toMatchObject({
@@ -103,6 +111,28 @@ describe('geointel classify', () => {
       expect(sum).toBeCloseTo(t.raw, 2);
     }
     expect(e.language).toMatchObject({ code: 'en' });
+  });
+
+  it('--explain shows the source prior, its effect and the runner-up', async () => {
+    const r = await run(
+      ['--explain'],
+      line({ id: 'j', title: 'Seafloor spreading and mantle melting', source: 'geoscience-journals' }) +
+        line({ id: 'n', title: 'Seafloor spreading and mantle melting' }) +
+        line({ id: 'e', title: 'M 5.1 - Tristan da Cunha region', source: 'usgs-earthquakes' }),
+    );
+    expect(r.code).toBe(0);
+    const [j, n, e] = r.lines;
+    expect(j.explain.prior).toMatchObject({ name: 'journal', minScore: 0.4 });
+    expect(j.explain.prior.effect).toMatch(/^minScore 0\.4 \(default 0\.45\); decision /);
+    expect(n.explain.prior).toMatchObject({ name: 'none', effect: 'the default gate' });
+    // Two sections with evidence: the second is the runner-up, in the line and in the explanation.
+    expect(j.runnerUp).toEqual(j.explain.runnerUp);
+    expect(j.runnerUp?.id).toBeDefined();
+    expect(j.runnerUp.id).not.toBe(j.topic);
+    // The event feed's short title: English under its source's declared language, decided by the event rule.
+    expect(e).toMatchObject({ language: 'en', relevant: false, runnerUp: null });
+    expect(e.explain.decidedBy).toBe('event');
+    expect(e.explain.language).toMatchObject({ code: 'en', prior: { languages: ['en'], short: true } });
   });
 
   it('exits 2 on an invalid topics.yaml, naming file and field', async () => {

@@ -5,6 +5,7 @@
  * hold-out v2 is not read here: only `npm run eval:holdout` scores it, and it prints aggregates.
  */
 import { describe, expect, it } from 'vitest';
+import { sourcePriors } from '../../src/bench/label-eval.js';
 import { classifyItem, tagItemDetailed } from '../../src/pipeline/classify/index.js';
 import {
   EVENT_SOURCES,
@@ -17,10 +18,16 @@ import {
 } from './classify-helpers.js';
 
 const taxonomy = loadTaxonomy();
+/** Each item's source prior from the registry, found as `npm run eval:holdout` finds it. */
+const priorOf = sourcePriors();
 
 function predict(items: LabelledItem[]): string[] {
   return items.map((i) => {
-    const c = classifyItem(i, taxonomy, EVENT_SOURCES.has(i.source) ? { events: true } : {});
+    const prior = priorOf(i as Parameters<typeof priorOf>[0]);
+    const c = classifyItem(i, taxonomy, {
+      ...(EVENT_SOURCES.has(i.source) ? { events: true } : {}),
+      ...(prior ? { source: prior } : {}),
+    });
     return c.topic ?? 'off-topic';
   });
 }

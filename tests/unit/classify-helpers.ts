@@ -49,7 +49,7 @@ export function readJsonl<T>(name: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-/** Sources registered with `events: true` in config/sources.yaml (GDACS, NRCan earthquakes). */
+/** Sources registered with `publishes: events` in config/sources.yaml (GDACS, NRCan earthquakes). */
 export const EVENT_SOURCES = new Set(['gdacs', 'nrcan']);
 
 export interface Scores {

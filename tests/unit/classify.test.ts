@@ -115,7 +115,9 @@ describe('classifyItem on text', () => {
   it('a source hint boosts a topic that has evidence', () => {
     const text = item('Deep drilling results', 'drilling reached the ore zone and the fault');
     const without = classifyItemDetailed(text, taxonomy).explanation;
-    const withHint = classifyItemDetailed(text, taxonomy, { sourceHints: ['energy-minerals'] }).explanation;
+    const withHint = classifyItemDetailed(text, taxonomy, {
+      source: { topicHints: ['energy-minerals'] },
+    }).explanation;
     const score = (e: typeof without) => e.topics.find((t) => t.id === 'energy-minerals')?.score ?? 0;
     expect(score(withHint)).toBeGreaterThan(score(without));
   });

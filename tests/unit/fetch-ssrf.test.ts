@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { isGeoError } from '../../src/errors.js';
 import { type ConnectInfo, createFetcher, type FetcherOptions } from '../../src/fetch/index.js';
 import { type FixtureServer, startFixturePair, stubResolver } from '../helpers/fixture-server.js';
+import { reportFigures } from '../helpers/hardening.js';
 
 let pub: FixtureServer;
 let internal: FixtureServer;
@@ -103,6 +104,7 @@ describe('T-F1 direct SSRF', () => {
       const { fetcher, resolver } = make();
       for (const url of urls())
         expect([url, await codeOf(fetcher.fetch(url, { accept }))]).toEqual([url, 'SSRF_BLOCKED']);
+      reportFigures({ ssrfCases: urls().length, ssrfInternalHits: internal.hits() });
       expect(internal.hits()).toBe(0);
       expect(connects).toEqual([]);
       // Only the .test names were resolved; IP literals and localhost never reach a resolver.
@@ -151,6 +153,7 @@ describe('T-F2 redirect to a private address', () => {
     for (const [name, path] of targets())
       expect([name, await codeOf(fetcher.fetch(pub.url(path), { accept }))]).toEqual([name, 'SSRF_BLOCKED']);
     expect(pub.hits('/redirect')).toBeGreaterThanOrEqual(targets().length);
+    reportFigures({ ssrfCases: targets().length, ssrfInternalHits: internal.hits() });
     expect(internal.hits()).toBe(0);
     expect(connects.every((c) => c.address === '127.0.0.2')).toBe(true);
   });
@@ -163,6 +166,7 @@ describe('T-F3 DNS rebinding', () => {
     expect(res.status).toBe(200);
     expect(resolver.calls).toEqual(['rebind.test']);
     expect(connects).toEqual([{ host: 'rebind.test', address: '127.0.0.2', port: P }]);
+    reportFigures({ ssrfCases: 1, ssrfInternalHits: internal.hits() });
     expect(internal.hits()).toBe(0);
   });
 
@@ -171,6 +175,7 @@ describe('T-F3 DNS rebinding', () => {
     const code = await codeOf(fetcher.fetch(`http://rebind.test:${P}/redirect?to=/secret`));
     expect(code).toBe('SSRF_BLOCKED');
     expect(resolver.calls).toEqual(['rebind.test', 'rebind.test']);
+    reportFigures({ ssrfCases: 1, ssrfInternalHits: internal.hits() });
     expect(internal.hits()).toBe(0);
   });
 });
@@ -206,6 +211,7 @@ describe('T-F4 schemes, credentials, ports', () => {
     for (const [url, code] of cases()) expect([url, await codeOf(fetcher.fetch(url))]).toEqual([url, code]);
     for (const s of spies) expect(s).not.toHaveBeenCalled();
     for (const s of spies) s.mockRestore();
+    reportFigures({ ssrfCases: cases().length, ssrfInternalHits: internal.hits() });
     expect(internal.hits()).toBe(0);
   });
 });

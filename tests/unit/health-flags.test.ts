@@ -61,8 +61,8 @@ describe('silent: a source through silence and recovery', () => {
   });
 
   it('takes the window of a declared cadence, else the default of the kind of source', () => {
-    expect(expectedCadenceMs(source({ events: true }))).toBe(7 * DAY);
-    expect(expectedCadenceMs(source({ relay: true }))).toBe(7 * DAY);
+    expect(expectedCadenceMs(source({ publishes: 'events' }))).toBe(7 * DAY);
+    expect(expectedCadenceMs(source({ publishes: 'relay' }))).toBe(7 * DAY);
     expect(expectedCadenceMs(source({ kind: 'html', html: { linkPattern: '^/news/' } }))).toBe(30 * DAY);
     const declared = { ...source(), expect: { atLeast: 2, per: '3d' } } as SourceEntry;
     expect(expectedCadenceMs(declared)).toBe(3 * DAY);
@@ -120,7 +120,7 @@ describe('dates-all-fetch-day', () => {
     expect(names(s, same!, T0 + HOUR)).toEqual(['dates-all-fetch-day']);
     expect(names(s, good!, T0 + 2 * HOUR)).toEqual([]);
     expect(unknown!.lastDatesAllFetchDay).toBeUndefined();
-    expect(names(source({ events: true }), bad!, T0)).toEqual([]);
+    expect(names(source({ publishes: 'events' }), bad!, T0)).toEqual([]);
   });
 });
 
@@ -192,9 +192,11 @@ describe('geointel sources list shows the flags next to the counters', () => {
 
   it('text: a FLAGS column beside HEALTH, "-" for none or never fetched', () => {
     const lines = listText([s, other], stored, T0).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+ENABLED\s+KIND\s+LANG\s+EVERY\s+CONF\s+HEALTH\s+FLAGS\s+URL$/);
+    expect(lines[0]).toMatch(
+      /^ID\s+ENABLED\s+KIND\s+PUBLISHES\s+LANG\s+EVERY\s+CONF\s+HEALTH\s+FLAGS\s+URL$/,
+    );
     expect(lines[1]).toMatch(
-      /^src\s+on\s+auto\s+-\s+1h\s+-\s+ok 0 items\s+empty-listing\s+https:\/\/example\.org\/feed$/,
+      /^src\s+on\s+auto\s+agency\s+-\s+1h\s+-\s+ok 0 items\s+empty-listing\s+https:\/\/example\.org\/feed$/,
     );
     expect(lines[2]).toMatch(/^other\s+.*\s-\s+-\s+https:\/\/example\.org\/other$/);
     // Without the runtime's Redis: neither column.

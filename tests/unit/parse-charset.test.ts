@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeBytes } from '../../src/pipeline/parse/charset.js';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
+import { reportFigures } from '../helpers/hardening.js';
 
 const rss = (title: string, prolog = '<?xml version="1.0"?>') =>
   `${prolog}\n<rss version="2.0"><channel><title>Feed</title><item><title>${title}</title><link>https://example.org/a</link></item></channel></rss>`;
@@ -15,6 +16,9 @@ interface Row {
   contentType?: string;
   encoding: string;
 }
+
+/** U+FFFD characters anywhere in a parse document (the figure reports/hardening.json sums). */
+const replacements = (doc: unknown) => JSON.stringify(doc).split('\uFFFD').length - 1;
 
 const withBom = (bom: number[], body: Buffer) => Buffer.concat([Buffer.from(bom), body]);
 
@@ -105,6 +109,7 @@ describe('charsets (T-P4)', () => {
     const doc = await parseDocument(r.bytes, { contentType: r.contentType });
     expect(doc.items[0]?.title).toBe(r.title);
     expect(doc.encoding).toBe(r.encoding);
+    reportFigures({ charsetFixtures: 1, charsetReplacementChars: replacements(doc) });
     expect(JSON.stringify(doc)).not.toContain('\uFFFD');
     expect(doc.warnings.filter((w) => w.code.startsWith('CHARSET'))).toEqual([]);
   });
@@ -120,6 +125,7 @@ describe('charsets (T-P4)', () => {
     expect(doc.encoding).toBe('gbk');
     expect(doc.feed.title).toBe('地调要闻');
     expect(doc.items[0]?.title).toBe('自然资源部发布全国地质灾害预警');
+    reportFigures({ charsetFixtures: 1, charsetReplacementChars: replacements(doc) });
     expect(JSON.stringify(doc)).not.toContain('\uFFFD');
   });
 

@@ -308,10 +308,11 @@ describe('schema of the new fields', () => {
   });
 
   it('defaults the cadence from the kind of source', () => {
-    const base = { kind: 'rss' as const, events: false, relay: false };
+    const base = { kind: 'rss' as const, publishes: 'agency' as const };
     expect(defaultExpect(base)).toEqual({ atLeast: 1, per: '14d' });
-    expect(defaultExpect({ ...base, events: true })).toEqual({ atLeast: 1, per: '7d' });
-    expect(defaultExpect({ ...base, relay: true })).toEqual({ atLeast: 5, per: '7d' });
+    expect(defaultExpect({ ...base, publishes: 'journal' })).toEqual({ atLeast: 1, per: '14d' });
+    expect(defaultExpect({ ...base, publishes: 'events' })).toEqual({ atLeast: 1, per: '7d' });
+    expect(defaultExpect({ ...base, publishes: 'relay' })).toEqual({ atLeast: 5, per: '7d' });
     expect(defaultExpect({ ...base, kind: 'html' })).toEqual({ atLeast: 1, per: '30d' });
     expect(expectOf({ ...base, expect: { atLeast: 3, per: '7d' } })).toEqual({ atLeast: 3, per: '7d' });
   });

@@ -10,8 +10,8 @@ describe('geointel sources list', () => {
   it('prints the registry as a table', () => {
     const r = runCli(['sources', 'list']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+ENABLED\s+KIND\s+LANG/);
-    expect(r.stdout).toMatch(/^physorg\s+on\s+rss\s+en/m);
+    expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+ENABLED\s+KIND\s+PUBLISHES\s+LANG/);
+    expect(r.stdout).toMatch(/^physorg\s+on\s+rss\s+relay\s+en/m);
   });
 
   it('prints the registry entries with their health as a JSON array', () => {
@@ -23,6 +23,7 @@ describe('geointel sources list', () => {
       name: 'U.S. Geological Survey',
       nameZh: '美国地质调查局',
       shortName: 'USGS',
+      publishes: 'agency',
     });
     expect(usgs).toHaveProperty('health');
   });

@@ -5,6 +5,8 @@
  * - `PUT /v1/editions/:date/sections/:section/order` (editor): the editors' order of one section.
  * - `POST /v1/editions/:date/publish` (editor): the final edition with the bulletin's next issue number.
  * - `DELETE /v1/editions/:date/items/:storyId` (editor): takes an accepted story out of a draft.
+ * - `PUT /v1/editions/:date/items/:storyId/section` (editor): moves an accepted story of a draft to another
+ *   section (the digest builder's "also fits …" move), keeping the editor's edits.
  * Every editor action appends to the audit trail (target `edition:<date>`).
  * The digest of an edition (draft or final) is served by `GET /v1/digests/:date` (routes/digests.ts).
  */
@@ -331,6 +333,76 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
           after: null,
         });
         return { date, removed, version: state.version };
+      });
+    },
+  );
+
+  app.put<{ Params: { date: string; storyId: string }; Body: { section: string } }>(
+    '/v1/editions/:date/items/:storyId/section',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags: ['editions'],
+        summary: 'Moves an accepted story of a draft to another section, with its edits',
+        description:
+          'The story leaves its section’s order and goes last in `section` (a topic id of ' +
+          'config/topics.yaml, else 400); its edits stay. The digest builder offers it for the runner-up ' +
+          'section ("also fits …"). 404 when the edition does not hold the story; 409 EDITION_PUBLISHED for ' +
+          'a final edition. Moving to the section it is in changes nothing.',
+        params: {
+          type: 'object',
+          properties: { date: dateSchema, storyId: storyIdSchema },
+          required: ['date', 'storyId'],
+        },
+        body: {
+          type: 'object',
+          properties: { section: { ...topicIdSchema, description: 'a topic id of config/topics.yaml' } },
+          required: ['section'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              date: { type: 'string' },
+              storyId: { type: 'string' },
+              section: { type: 'string' },
+              before: { type: 'string', description: 'the section it was in' },
+              version: { type: 'integer' },
+            },
+            required: ['date', 'storyId', 'section', 'before', 'version'],
+          },
+          ...errors(...COMMON_ERRORS, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { date, storyId } = request.params;
+      const { section } = request.body;
+      if (!knownSection(section))
+        throw new GeoError('INPUT_INVALID', 'section is not a topic id of config/topics.yaml');
+      const who = actor(request);
+      return withRedis(async () => {
+        const state = await ctx.editions.get(date);
+        if (state.status === 'published')
+          throw new GeoError('EDITION_PUBLISHED', `the edition of ${date} is published and cannot change`);
+        const entry = state.entries.find((e) => e.storyId === storyId);
+        if (!entry) throw new GeoError('NOT_FOUND', `the edition of ${date} does not hold story ${storyId}`);
+        if (entry.section === section)
+          return { date, storyId, section, before: entry.section, version: state.version };
+        // Placing a story again replaces its entry in the edition that holds it, in one script that refuses a
+        // published edition (src/store/editions.ts).
+        await ctx.editions.place({ ...entry, section });
+        const after = await ctx.editions.get(date);
+        await ctx.audit.append({
+          at: new Date(ctx.now()).toISOString(),
+          actor: who,
+          action: 'edition.move',
+          target: target(date),
+          before: { storyId, section: entry.section },
+          after: { storyId, section },
+        });
+        return { date, storyId, section, before: entry.section, version: after.version };
       });
     },
   );

@@ -7,6 +7,7 @@ import {
   classifyItemDetailed,
   compileTaxonomy,
   type Explanation,
+  sourcePriorOf,
   type TermEvidence,
   tagItemDetailed,
 } from '../../pipeline/classify/index.js';
@@ -19,15 +20,22 @@ const HELP = `Usage: geointel classify [--explain] < items.jsonl
 Reads JSON Lines items (docs/contracts.md "Item": {"id"?, "title", "summary"?, "content"?, "url"?, "language"?,
 "source"?, "publishedAt"?}, plus optional "geo" {lat, lon, magnitude?, alertLevel?, eventType?} and "eventIds")
 on stdin and prints one classification per item, in input order:
-  {"id", "language", "relevant", "topic", "topics": [{"id", "score", "evidence"}], "tags": {"commodities", "countries"}}
+  {"id", "language", "relevant", "topic", "topics": [{"id", "score", "evidence"}], "runnerUp": {"id", "score"}|null,
+   "tags": {"commodities", "countries"}}
+"runnerUp" is the second choice: for a placed item the best other section whose evidence also outweighs the
+off-topic evidence, for an off-topic item its best section with evidence; null when there is none and for items
+an event rule decided.
 
 A missing id is the 0-based line number. A line that is not JSON or has no title is reported on stderr as one
 JSON line {"level":"warn","code":"INPUT_INVALID","line":<1-based line number>,"message"} and skipped; the other
 lines are still classified and the exit code is 1. Blank lines are ignored.
 
-"source" is looked up in config/sources.yaml: its topicHints boost those topics, and sources with
-events: true are judged by the event rules of config/topics.yaml (also any item with "geo" or "eventIds").
-Lexicons, thresholds and event rules: config/topics.yaml; commodity and country lexicons: config/tags.yaml.
+"source" is looked up in config/sources.yaml: what it publishes (journal, agency, programme, relay, events)
+selects the source prior of config/topics.yaml "priors" (the relevance gate and the boost of its topicHints),
+sources that publish events are judged by the event rules of config/topics.yaml (also any item with "geo" or
+"eventIds"), and its declared language is, with the item's "language", a prior of language detection —
+strongest on titles under 40 letters. Lexicons, thresholds, priors and event rules: config/topics.yaml;
+commodity and country lexicons: config/tags.yaml.
 
 Options:
   --explain   add an "explain" field to each line: how the language was found, which rule decided
@@ -35,17 +43,16 @@ Options:
               (term, weight, field title|text, count, contribution), the off-topic terms, and the terms
               behind each tag. A term's contribution is what it adds to the raw score: weight × the
               field's weight (title or text, config/topics.yaml) × (1 + repeatBonus × min(2, count − 1));
-              raw = the sum of the contributions + sourceHint (the boost of the source's topicHints, when
-              present); score = 1 − exp(−raw / saturation).
+              raw = the sum of the contributions + sourceHint (the prior's boost of a topic of the source's
+              topicHints that has evidence of its own); score = 1 − exp(−raw / saturation). "prior": the
+              source prior's name (what the source publishes, or none), its minScore, offTopicRatio and
+              hintBoost, and its effect (how it differs from the default gate, and the decision without it);
+              "runnerUp"; the language's "prior" (the declared languages that weighed, and by how much).
 `;
 
 function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): ClassifyOptions {
   const src = item.source ? sources.get(item.source) : undefined;
-  if (!src) return {};
-  const opts: ClassifyOptions = {};
-  if (src.topicHints.length > 0) opts.sourceHints = src.topicHints;
-  if (src.events) opts.events = true;
-  return opts;
+  return src ? { source: sourcePriorOf(src) } : {};
 }
 
 export const command: Command = {
@@ -57,9 +64,6 @@ export const command: Command = {
     const taxonomy = compileTaxonomy(config.topics, config.tags);
     const sources = new Map(config.sources.map((s) => [s.id, s]));
     const bad = await readItems(io, (item) => {
-      const src = item.source ? sources.get(item.source) : undefined;
-      // The source's declared language is the hint when the item does not carry one.
-      if (!item.language && src?.language) item.language = src.language;
       const { classification, explanation } = classifyItemDetailed(item, taxonomy, optionsFor(item, sources));
       if (values.explain) {
         const tags = taxonomy.tagger ? tagItemDetailed(item, taxonomy.tagger).evidence : undefined;
@@ -89,6 +93,8 @@ function renderExplanation(e: Explanation, tags: unknown): Record<string, unknow
       terms: t.terms.map(termEvidence),
     })),
     offTopic: { raw: e.offTopic.raw, terms: e.offTopic.terms.map(termEvidence) },
+    prior: e.prior,
+    runnerUp: e.runnerUp,
     ...(e.veto ? { veto: e.veto } : {}),
     ...(e.event ? { event: { ...e.event.facts, topic: e.event.topic } } : {}),
     ...(tags ? { tags } : {}),

@@ -26,13 +26,14 @@ const HELP = `Usage:
   geointel sources export [--enabled] > sources.opml
   geointel sources import FILE.opml|- [--write] [--json]
 
-list    the source registry (config/sources.yaml) with, when the runtime's Redis answers (REDIS_URL or the
-        one \`geointel run\` supervises), each source's health: ok, backoff or probe (daily, after a permanent
-        error) with the failure count and last error code, and its health flags (below). --json prints an
-        array of the registry entries, each with a "health" field: the counters (lastSuccessAt,
-        consecutiveFailures, lastErrorCode, lastItems, newestItemAt, nextFetchAt, mode, fetches, notModified,
-        lastDatesAllFetchDay, permanentRedirect, permanentRedirectCount) or null when never polled, and a
-        "flags" field: [{"flag", "message", "to"?}] (null without health).
+list    the source registry (config/sources.yaml): id, enabled, kind, what it publishes (journal, agency,
+        programme, relay, events), language, poll interval, confidence, url, and, when the runtime's Redis
+        answers (REDIS_URL or the one \`geointel run\` supervises), each source's health: ok, backoff or probe
+        (daily, after a permanent error) with the failure count and last error code, and its health flags
+        (below). --json prints an array of the registry entries, each with a "health" field: the counters
+        (lastSuccessAt, consecutiveFailures, lastErrorCode, lastItems, newestItemAt, nextFetchAt, mode, fetches,
+        notModified, lastDatesAllFetchDay, permanentRedirect, permanentRedirectCount) or null when never polled,
+        and a "flags" field: [{"flag", "message", "to"?}] (null without health).
 check   what to run after a publisher's redesign: fetches each enabled source (--all, the default), or the
         sources named (enabled or not), once through the hardened fetcher, parses it and prints one line per
         source: items found, newest item date, summary coverage (share of items whose summary has at least
@@ -131,6 +132,7 @@ export function listText(
       s.id,
       s.enabled ? 'on' : 'off',
       s.kind,
+      s.publishes,
       s.language ?? '-',
       s.pollEvery,
       s.confidence ?? '-',
@@ -142,6 +144,7 @@ export function listText(
     'ID',
     'ENABLED',
     'KIND',
+    'PUBLISHES',
     'LANG',
     'EVERY',
     'CONF',

@@ -7,7 +7,7 @@
 import type { CheerioAPI } from 'cheerio';
 import { normalizeLanguageTag } from '../language/index.js';
 import { isPlaceholderDate, parseDate } from '../parse/dates.js';
-import { cleanText, toPlainText } from '../parse/text.js';
+import { toPlainText } from '../parse/text.js';
 
 /** Everything {@link readMeta} found. Absent values are undefined. */
 export interface PageMeta {
@@ -147,7 +147,8 @@ export function readMeta($: CheerioAPI): PageMeta {
     title:
       metaContent($, ['og:title', 'twitter:title']) ??
       first('headline') ??
-      (cleanText($('title').first().text()) || undefined),
+      // The element's text is raw (RCDATA): markup written inside <title> is removed like a feed title's.
+      (toPlainText($('title').first().text()) || undefined),
     siteName: metaContent($, ['og:site_name', 'application-name']),
     publishedAt,
     language: normalizeLanguageTag(lang),

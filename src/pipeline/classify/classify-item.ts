@@ -12,6 +12,8 @@
  *    decision function (decide.ts): relevance, sections, runner-up, reason.
  */
 import { detectLanguageDetail, languageSample } from '../language/index.js';
+import { applyModel, type ModelVerdict } from '../model/apply.js';
+import type { ModelScorer } from '../model/scorer.js';
 import type { Classification, Item, RunnerUp, Tags, TopicScore } from '../types.js';
 import { decide } from './decide.js';
 import { decideEvent, type EventDecision, isEventItem, readEventFacts } from './events.js';
@@ -30,6 +32,11 @@ export interface ClassifyOptions {
    * Judge as an event item. Default: when the source publishes events, or the item has geo facts or event ids.
    */
   events?: boolean;
+  /**
+   * A learned model: it joins the lexicon's decision under the rule of src/pipeline/model/combine.ts (an event
+   * rule, a title veto or the source's topicHints still win). Absent: the lexicons alone.
+   */
+  model?: ModelScorer;
 }
 
 /** The source prior as applied to one item (`--explain`). */
@@ -62,6 +69,8 @@ export interface Explanation {
   runnerUp: RunnerUp | null;
   veto?: string[];
   event?: EventDecision;
+  /** What the learned model said, when there is one (`ClassifyOptions.model`). */
+  model?: ModelVerdict;
 }
 
 export interface DetailedClassification {
@@ -155,7 +164,8 @@ export function classifyItemDetailed(
     const without = decide(evidence, neutral, hints, taxonomy);
     const now = answer(d.relevant, d.topic);
     const before = answer(without.relevant, without.topic);
-    prior.effect += now === before ? '; decision unchanged' : `; decision ${now}, without the prior ${before}`;
+    prior.effect +=
+      now === before ? '; decision unchanged' : `; decision ${now}, without the prior ${before}`;
   }
   explanation.decidedBy = d.decidedBy;
   explanation.reason = d.reason;
@@ -163,7 +173,13 @@ export function classifyItemDetailed(
   explanation.offTopic = evidence.offTopic;
   explanation.runnerUp = d.runnerUp;
   if (evidence.veto.length > 0) explanation.veto = evidence.veto;
-  return { classification: result(d.relevant, d.topic, d.topics, d.runnerUp), explanation };
+  const detailed = { classification: result(d.relevant, d.topic, d.topics, d.runnerUp), explanation };
+  if (!opts.model) return detailed;
+  // The learned model joins the decision last (src/pipeline/model/apply.ts).
+  return applyModel(detailed, item, opts.model, {
+    ...(source?.topicHints ? { sourceHints: source.topicHints } : {}),
+    prepared,
+  });
 }
 
 /**

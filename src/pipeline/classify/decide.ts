@@ -75,7 +75,8 @@ export function decide(
   const best = scored[0];
   const withEvidence = scored.filter((t) => t.raw > 0);
   const outweighsOff = (t: ScoredTopic) => t.raw > gate.offTopicRatio * offRaw;
-  const runnerUpOf = (t: ScoredTopic | undefined): RunnerUp | null => (t ? { id: t.id, score: t.score } : null);
+  const runnerUpOf = (t: ScoredTopic | undefined): RunnerUp | null =>
+    t ? { id: t.id, score: t.score } : null;
   const off = (decidedBy: Decision['decidedBy'], reason: string, runnerUp: RunnerUp | null): Decision => ({
     relevant: false,
     topic: null,
@@ -85,8 +86,7 @@ export function decide(
     decidedBy,
     reason,
   });
-  if (evidence.veto.length > 0)
-    return off('veto', `title veto: ${evidence.veto.join(', ')}`, null);
+  if (evidence.veto.length > 0) return off('veto', `title veto: ${evidence.veto.join(', ')}`, null);
   const prior = gate.prior === 'none' ? '' : ` (${gate.prior} prior)`;
   if (!best || best.score < gate.minScore)
     return off(

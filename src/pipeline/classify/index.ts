@@ -10,9 +10,8 @@ export {
   type TermEvidence,
 } from './classify-item.js';
 export { type Decision, decide, type ScoredTopic, scoreTopics } from './decide.js';
-export { type LexiconEvidence, lexiconEvidence, type TopicEvidence } from './evidence.js';
-export { describeGate, type Gate, gateFor, neutralGate, type SourcePrior, sourcePriorOf } from './priors.js';
 export { decideEvent, type EventDecision, type EventFacts, isEventItem, readEventFacts } from './events.js';
+export { type LexiconEvidence, lexiconEvidence, type TopicEvidence } from './evidence.js';
 export {
   foldWord,
   LexiconMatcher,
@@ -22,6 +21,7 @@ export {
   type TermSpec,
   tokenize,
 } from './matcher.js';
+export { describeGate, type Gate, gateFor, neutralGate, type SourcePrior, sourcePriorOf } from './priors.js';
 export {
   compileTagger,
   type DetailedTags,

@@ -42,7 +42,12 @@ export function sourcePriorOf(
 /** The gate of the settings alone: what an item without a known source is judged with. */
 export function neutralGate(taxonomy: Taxonomy): Gate {
   const s = taxonomy.settings;
-  return { prior: 'none', minScore: s.minScore, offTopicRatio: s.offTopicRatio, hintBoost: s.sourceHintBoost };
+  return {
+    prior: 'none',
+    minScore: s.minScore,
+    offTopicRatio: s.offTopicRatio,
+    hintBoost: s.sourceHintBoost,
+  };
 }
 
 /** The gate of an item from a source with this prior. */

@@ -86,24 +86,29 @@ const ALPHABETS: Record<string, string> = {
   sv: 'åäöé',
 };
 
+/** One letter a language does not write weighs like this many of its own (a name in a long text weighs little). */
+const FOREIGN_LETTER_FACTOR = 8;
+
 /**
- * Per language, the share of the text's non-ASCII letters its alphabet lacks (0 when it writes them all, or
- * when the text has none). Languages without a known alphabet get 0.
+ * Per language, how foreign the text's letters are to it, 0..1: the letters its alphabet lacks, each counting
+ * as {@link FOREIGN_LETTER_FACTOR} letters, over all the text's letters. 0 when the text has no letter outside
+ * ASCII or the language's alphabet is unknown. "Mandela quitte l'hôpital" is foreign to Italian (0.4); a
+ * Portuguese place name in a 70-letter English title much less (0.11).
  */
 export function foreignLetterShare(text: string, langs: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
-  const letters = (text.slice(0, MAX_CHARS).toLowerCase().match(/[\u00c0-\u024f]/g) ?? []).filter(
-    (c) => c !== '×' && c !== '÷',
-  );
+  const sample = text.slice(0, MAX_CHARS).toLowerCase();
+  const marked = (sample.match(/[\u00c0-\u024f]/g) ?? []).filter((c) => c !== '×' && c !== '÷');
+  const letters = sample.match(/\p{L}/gu)?.length ?? 0;
   for (const l of langs) {
     const alphabet = ALPHABETS[l];
-    if (alphabet === undefined || letters.length === 0) {
+    if (alphabet === undefined || marked.length === 0 || letters === 0) {
       out.set(l, 0);
       continue;
     }
     let foreign = 0;
-    for (const c of letters) if (!alphabet.includes(c)) foreign++;
-    out.set(l, foreign / letters.length);
+    for (const c of marked) if (!alphabet.includes(c)) foreign++;
+    out.set(l, Math.min(1, (foreign * FOREIGN_LETTER_FACTOR) / letters));
   }
   return out;
 }
@@ -165,7 +170,9 @@ export function breakConfusableTie(ranked: Array<[string, number]>, text: string
 const ZH_ONLY = new Set(
   '们个么东车发对产经动进过还开关现长电书问间见觉题马鸟鱼龙页风飞钢铁银铜矿气为说时这华尔亚业众处师岁实从样头两无达边运远连选导层岭灾热态总应护报场坏块备复术杀权极构标树检兰坛围图团园圆罗义乐习乡买卖亿仅优伤侧创剧办务劳势单卫历压县变员响坚夺奋妇孙宁审宪宫寻币帮广庆库废异张弹归录忆怀战扩执扫拥择挥损换击敌显晓杂枪柜栏桥楼欢毁汇汉污沟泽洁测济浓涉润涨渔满滚灭灵烟爱犹狱猎环琼畅疗盐监盖盘确础离种积称稳穷竞笔简类粮紧纪约级纳纸线练组细织终结给络统继绩续维综网职联胜脑舰艺节药获营虽补袭观规视览计订认讨让训议记讲许论设访证评识诉词译试诗话询该详语误请诺读调谈谓谢贝负财责败货质贩贫购贯贵贷贸费资赛赞赵趋践轨转轮软轻载较辆输迟适递释鉴针钟钱铝铺链销锁锂镇镍闭闻阅队阳阴阵阶际陆陈险随隐难雾顶项顺须顾领频额饭馆驱验鲁鸡麦齐驻驶专丰传伟债倾储养冈军农决况冻净减凤则刚别刘协卢圣尘岛峡带强彻惊摄撑歼毕汤泼涛渐滩烂烧爷玛盏矫码砖硕祸竖笼签纯纲纵纷纹纺绍绑绕绘绪绳绵缓缘缩罚罢聪肃肠肤肿胀胁脏腊艰苹荐荡荣莱萧虏虑衬袜贞贡贤账贪贴贺赋赌赏赔赖赚赠赶跃躯轩轰辅辈辉辩辽迁迈违逊逻遗邓邮邻郑酱钓钥钦铃铅铭锅锋错锡锦键镜闪闯闲闷闹阀阁阔陕韩顽顿预颇颗颜饥饮饰饱饲饼驰驳驾骂骄骆骑骗鲜鸣鸭鹅齿',
 );
-const JA_ONLY = new Set('発気鉄円県図広変関経済総戦権労働価対応駅歳楽薬払売読続転鉱実沢浜検験険剤乗仏亜悪囲営塩桜込峠畑枠匂拡駆騒渋弾縄繊聴脳蔵覧譲醸鶏黙壊懐拝挿捜摂撃斎殻渇満滝焼犠猟穂穏禅祢継緑縦縁鋭隠霊頼髄闘毎桟');
+const JA_ONLY = new Set(
+  '発気鉄円県図広変関経済総戦権労働価対応駅歳楽薬払売読続転鉱実沢浜検験険剤乗仏亜悪囲営塩桜込峠畑枠匂拡駆騒渋弾縄繊聴脳蔵覧譲醸鶏黙壊懐拝挿捜摂撃斎殻渇満滝焼犠猟穂穏禅祢継緑縦縁鋭隠霊頼髄闘毎桟',
+);
 
 /** `zh` or `ja` when the Han characters of `text` belong to one of them only; undefined when they do not tell. */
 export function hanVariant(text: string): 'zh' | 'ja' | undefined {

@@ -98,9 +98,9 @@ export interface LanguageOptions {
    */
   shortLetters?: number;
   /**
-   * Penalty of a language whose alphabet lacks every non-ASCII letter of the text (scaled by the share of
-   * such letters).
-   * @defaultValue 0.35
+   * Penalty of a language whose alphabet lacks the text's letters outside ASCII, scaled by how foreign they
+   * are (cues.ts `foreignLetterShare`).
+   * @defaultValue 0.5
    */
   foreignLetterPenalty?: number;
 }
@@ -124,7 +124,7 @@ export type LanguageHint = string | null | undefined | LanguagePriors;
  */
 export const SHORT_TEXT_LETTERS = 40;
 /** What a declared language adds on short text (against franc's normalised 0..1 and the cues). */
-export const SHORT_PRIOR_WEIGHT = 0.3;
+export const SHORT_PRIOR_WEIGHT = 0.35;
 
 /** Per-call detail, for tests and `--explain`. */
 export interface LanguageDetail {
@@ -188,7 +188,24 @@ export function normalizeLanguageTag(tag: string | null | undefined): string | u
 }
 
 /** Languages written in another script than Latin: never a prior for Latin text. */
-const NON_LATIN = new Set(['zh', 'ja', 'ko', 'ru', 'uk', 'bg', 'sr', 'mk', 'be', 'el', 'ar', 'fa', 'ur', 'he', 'hi', 'th']);
+const NON_LATIN = new Set([
+  'zh',
+  'ja',
+  'ko',
+  'ru',
+  'uk',
+  'bg',
+  'sr',
+  'mk',
+  'be',
+  'el',
+  'ar',
+  'fa',
+  'ur',
+  'he',
+  'hi',
+  'th',
+]);
 
 /** The distinct declared languages, normalised, source first. */
 function declaredLanguages(hint: LanguageHint): string[] {
@@ -274,7 +291,7 @@ function detectLatin(text: string, declared: string[], opts: LanguageOptions): L
   const penalty = ascii ? Math.min(opts.asciiPenalty ?? 0.15, text.length / 400) : 0;
   const english = englishMorphology(text);
   const foreign = foreignLetterShare(text, langs);
-  const foreignPenalty = opts.foreignLetterPenalty ?? 0.35;
+  const foreignPenalty = opts.foreignLetterPenalty ?? 0.5;
   for (const l of langs) {
     let v = (combined.get(l) ?? 0) + weight * (sw.get(l) ?? 0) * 2;
     if (l === 'en') v += (opts.englishPrior ?? 0.1) + english;
@@ -329,7 +346,8 @@ export function detectLanguage(text: string, hint?: LanguageHint, opts?: Languag
  */
 const BIBLIOGRAPHIC = [
   /Publication date:[^\n]*?Source:[^\n]*?(?:Author\(s\):[^\n]*)?$/gm,
-  /^[^\n;]{0,120}, Published online: [^;\n]*; doi:\S+/gm,
+  // The DOI runs into the abstract with no space in Nature's feeds: it ends before a capitalised word.
+  /^[^\n;]{0,120}, Published online: [^;\n]*; doi:\S*?(?=[A-Z][a-z]|\s|$)/gm,
 ];
 
 /**

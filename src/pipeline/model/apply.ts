@@ -5,8 +5,14 @@
  */
 import type { DetailedClassification, Explanation } from '../classify/classify-item.js';
 import type { PreparedText } from '../classify/matcher.js';
-import type { Item, TopicScore } from '../types.js';
-import { type CombinedDecision, combineDecision } from './combine.js';
+import type { Item, RunnerUp, TopicScore } from '../types.js';
+import {
+  type CombinedDecision,
+  combineDecision,
+  describeDecision,
+  type LexiconDecision,
+  ruleDecides,
+} from './combine.js';
 import { modelInputOf } from './input.js';
 import type { FeatureWeight, ModelScorer } from './scorer.js';
 
@@ -15,15 +21,19 @@ export interface ModelVerdict {
   version: string;
   /** Who decided: an explicit rule (the model was not asked), the lexicon, or the model. */
   by: CombinedDecision['by'];
-  reason: string;
-  /** The model's probability per class (absent when a rule decided). */
-  probabilities?: Record<string, number>;
-  /** The lexicon's answer before the model (topic id or `off-topic`), when the model changed it. */
-  lexicon?: string;
-  /** When the model decided: the features that weighed most for its class. */
+  /** The explicit rule, when one decided. */
+  rule?: string;
+  /** The model's classes and its probability of each, same order (absent when a rule decided). */
+  classes?: readonly string[];
+  probabilities?: Float64Array;
+  /** The lexicon's answer (topic id or `off-topic`). */
+  lexicon: string;
+  /** When the model decided: why, and the features that weighed most for its class. */
+  reason?: string;
   features?: FeatureWeight[];
 }
 
+/** The classify explanation with the model's verdict (`Explanation.model`). */
 export type ExplanationWithModel = Explanation & { model?: ModelVerdict };
 
 export interface ApplyOptions {
@@ -37,9 +47,20 @@ export interface ApplyOptions {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** The verdict's probabilities by class, rounded (for JSON). */
+export function verdictProbabilities(v: ModelVerdict): Record<string, number> | undefined {
+  if (!v.classes || !v.probabilities) return undefined;
+  const out: Record<string, number> = {};
+  v.classes.forEach((c, i) => {
+    out[c] = round(v.probabilities?.[i] as number);
+  });
+  return out;
+}
+
 /**
  * The classification after the model's say. An item decided by an event rule or a title veto, or placed by
- * the lexicon in a topic its source is hinted to, is returned as it was (the verdict says so).
+ * the lexicon in a topic its source is hinted to, is returned as it was (the verdict says so). The
+ * explanation passed in is completed in place (the classify stage makes a new one per call).
  */
 export function applyModel(
   detailed: DetailedClassification,
@@ -47,45 +68,74 @@ export function applyModel(
   model: ModelScorer,
   opts: ApplyOptions = {},
 ): DetailedClassification & { explanation: ExplanationWithModel } {
-  const { classification, explanation } = detailed;
-  const lexicon = {
+  const { classification } = detailed;
+  // The explanation is the classify stage's own, made for this call: the verdict is added to it in place.
+  const explanation = detailed.explanation as ExplanationWithModel;
+  const lexicon: LexiconDecision = {
     topic: classification.relevant ? classification.topic : null,
     decidedBy: explanation.decidedBy,
-    ...(opts.sourceHints ? { sourceHints: opts.sourceHints } : {}),
   };
-  if (explanation.decidedBy !== 'lexicon' || (lexicon.topic && opts.sourceHints?.includes(lexicon.topic))) {
-    const decision = combineDecision(lexicon, [], model.classes, model.combine, model.version);
-    return {
-      classification,
-      explanation: { ...explanation, model: { version: model.version, by: 'rule', reason: decision.reason } },
-    };
+  if (opts.sourceHints) lexicon.sourceHints = opts.sourceHints;
+  const lexClass = lexicon.topic ?? 'off-topic';
+  const rule = ruleDecides(lexicon);
+  if (rule) {
+    explanation.model = { version: model.version, by: 'rule', rule, lexicon: lexClass };
+    return { classification, explanation };
   }
   const input = modelInputOf(item, explanation);
   if (opts.prepared) input.prepared = opts.prepared;
   const probs = model.score(input);
-  const decision = combineDecision(lexicon, probs, model.classes, model.combine, model.version);
-  const probabilities: Record<string, number> = {};
-  model.classes.forEach((c, i) => {
-    probabilities[c] = round(probs[i] as number);
-  });
-  const verdict: ModelVerdict = { version: model.version, by: decision.by, reason: decision.reason, probabilities };
-  if (decision.by !== 'model') return { classification, explanation: { ...explanation, model: verdict } };
+  const decision = combineDecision(lexicon, probs, model.classes, model.combine);
+  const verdict: ModelVerdict = {
+    version: model.version,
+    by: decision.by,
+    classes: model.classes,
+    probabilities: probs,
+    lexicon: lexClass,
+  };
+  explanation.model = verdict;
+  if (decision.by !== 'model') return { classification, explanation };
 
-  verdict.lexicon = lexicon.topic ?? 'off-topic';
-  const cls = decision.topic ?? 'off-topic';
-  verdict.features = model.explain(input, opts.top ?? 5).top[cls] ?? [];
+  const reason = describeDecision(decision, lexicon, model.combine, model.version);
+  verdict.reason = reason;
+  const cls = decision.modelClass as string;
+  verdict.features = model.explain(input, opts.top ?? 5, [cls]).top[cls] ?? [];
   let topics: TopicScore[] = [];
   if (decision.topic !== null) {
     const own: TopicScore = {
       id: decision.topic,
-      score: decision.probability ?? 0,
+      score: round(decision.probability ?? 0),
       evidence: verdict.features.map((f) => `model:${f.feature}`),
     };
     // The lexicon's other topics stay as secondary ones when they were.
     topics = [own, ...classification.topics.filter((t) => t.id !== decision.topic && t.id !== lexicon.topic)];
   }
+  // The second choice: the lexicon's section when the model moved the item out of it; else the model's next
+  // most probable section when the model finds it more probable than off-topic (as the lexicon's runner-up must
+  // outweigh the off-topic evidence).
+  let runnerUp: RunnerUp | null = null;
+  if (lexicon.topic !== null && lexicon.topic !== decision.topic) {
+    runnerUp = { id: lexicon.topic, score: classification.topics[0]?.score ?? 0 };
+  } else {
+    let next = -1;
+    model.classes.forEach((c, i) => {
+      if (c === 'off-topic' || c === decision.topic) return;
+      if (next < 0 || (probs[i] as number) > (probs[next] as number)) next = i;
+    });
+    const off = model.classes.indexOf('off-topic');
+    if (next >= 0 && (probs[next] as number) > (probs[off] as number))
+      runnerUp = { id: model.classes[next] as string, score: round(probs[next] as number) };
+  }
+  explanation.reason = `${explanation.reason}; ${reason}`;
+  explanation.runnerUp = runnerUp;
   return {
-    classification: { ...classification, relevant: decision.topic !== null, topic: decision.topic, topics },
-    explanation: { ...explanation, reason: `${explanation.reason}; ${decision.reason}`, model: verdict },
+    classification: {
+      ...classification,
+      relevant: decision.topic !== null,
+      topic: decision.topic,
+      topics,
+      runnerUp,
+    },
+    explanation,
   };
 }

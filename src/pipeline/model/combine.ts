@@ -28,11 +28,12 @@ export interface CombinedDecision {
   topic: string | null;
   /** Who decided: an explicit rule, the lexicon (the model agreed or was unsure), or the model. */
   by: 'rule' | 'lexicon' | 'model';
-  /** Why, for explanations. */
-  reason: string;
-  /** The model's probability of the decision's class (undefined when the model was not asked). */
+  /** The explicit rule, when one decided. */
+  rule?: string;
+  /** The model's most probable class and its probability (absent when a rule decided). */
+  modelClass?: string;
   probability?: number;
-  /** The model's probability of the lexicon's answer (undefined when the model was not asked). */
+  /** The model's probability of the lexicon's answer (absent when a rule decided). */
   lexiconProbability?: number;
 }
 
@@ -47,7 +48,8 @@ export function ruleDecides(lex: LexiconDecision): string | undefined {
 }
 
 /**
- * The final decision from the lexicon's and the model's probabilities (in `classes` order).
+ * The final decision from the lexicon's and the model's probabilities (in `classes` order). No strings are
+ * built here (it runs for every item): {@link describeDecision} words it for explanations.
  * @example combineDecision({ topic: null, decidedBy: 'lexicon' }, [0.1, 0.85, 0.05], ['off-topic', 'marine', 'x'], s)
  */
 export function combineDecision(
@@ -55,10 +57,9 @@ export function combineDecision(
   probs: ArrayLike<number>,
   classes: readonly string[],
   settings: CombineSettings,
-  version = 'model',
 ): CombinedDecision {
   const rule = ruleDecides(lex);
-  if (rule) return { topic: lex.topic, by: 'rule', reason: `${rule} decides; the model is not asked` };
+  if (rule) return { topic: lex.topic, by: 'rule', rule };
   const lexClass = lex.topic ?? OFF_TOPIC_CLASS;
   let best = 0;
   for (let c = 1; c < classes.length; c++) if ((probs[c] as number) > (probs[best] as number)) best = c;
@@ -67,23 +68,30 @@ export function combineDecision(
   // A topic the model does not know (added to the taxonomy after training) counts as probability 0.
   const pLex = l >= 0 ? (probs[l] as number) : 0;
   const modelClass = classes[best] as string;
-  if (modelClass !== lexClass && pBest >= settings.minProbability && pBest - pLex >= settings.margin) {
-    return {
-      topic: modelClass === OFF_TOPIC_CLASS ? null : modelClass,
-      by: 'model',
-      reason: `${version}: ${modelClass} ${round(pBest)} over the lexicon's ${lexClass} ${round(pLex)} (margin ≥ ${settings.margin})`,
-      probability: round(pBest),
-      lexiconProbability: round(pLex),
-    };
-  }
+  const overrides =
+    modelClass !== lexClass && pBest >= settings.minProbability && pBest - pLex >= settings.margin;
   return {
-    topic: lex.topic,
-    by: 'lexicon',
-    reason:
-      modelClass === lexClass
-        ? `${version} agrees: ${lexClass} ${round(pLex)}`
-        : `${version} prefers ${modelClass} ${round(pBest)} to ${lexClass} ${round(pLex)}, below the margin ${settings.margin} or probability ${settings.minProbability}`,
-    probability: round(pLex),
-    lexiconProbability: round(pLex),
+    topic: overrides ? (modelClass === OFF_TOPIC_CLASS ? null : modelClass) : lex.topic,
+    by: overrides ? 'model' : 'lexicon',
+    modelClass,
+    probability: pBest,
+    lexiconProbability: pLex,
   };
+}
+
+/** The decision in words (explanations). */
+export function describeDecision(
+  d: CombinedDecision,
+  lex: Pick<LexiconDecision, 'topic'>,
+  settings: CombineSettings,
+  version: string,
+): string {
+  if (d.by === 'rule') return `${d.rule} decides; the model is not asked`;
+  const lexClass = lex.topic ?? OFF_TOPIC_CLASS;
+  const p = round(d.probability ?? 0);
+  const pl = round(d.lexiconProbability ?? 0);
+  if (d.by === 'model')
+    return `model ${version}: ${d.modelClass} ${p} over the lexicon's ${lexClass} ${pl} (margin ≥ ${settings.margin})`;
+  if (d.modelClass === lexClass) return `model ${version} agrees: ${lexClass} ${pl}`;
+  return `model ${version} prefers ${d.modelClass} ${p} to ${lexClass} ${pl}: below the margin ${settings.margin} or the probability ${settings.minProbability}, the lexicon stands`;
 }

@@ -46,7 +46,11 @@ export function trainingItemsOf(
       ...(r.geo ? { geo: r.geo } : {}),
       ...(r.eventIds ? { eventIds: r.eventIds } : {}),
     };
-    const { classification, explanation } = classifyItemDetailed(item, taxonomy, r.events ? { events: true } : {});
+    const { classification, explanation } = classifyItemDetailed(
+      item,
+      taxonomy,
+      r.events ? { events: true } : {},
+    );
     if (explanation.decidedBy === 'event') continue;
     out.push({
       id: r.id,

@@ -6,8 +6,9 @@
  * Per item (title and text, each read once):
  * - `w:` word unigrams and `b:` word bigrams of the folded words (lower case, accents removed: the tokens the
  *   lexicon matcher uses), title and text alike; title words also count once more as `t:` features;
- * - `c:` character n-grams (4-grams by default) of each folded word of at least 4 letters, padded `<word>`,
- *   so `sediment`, `sediments` and `sedimentary` share most of their features;
+ * - `c:` character n-grams (4-grams by default) of each folded title word of at least 4 letters (of the text's
+ *   words too with `charText`), padded `<word>`, so `sediment`, `sediments` and `sedimentary` share most of
+ *   their features;
  * - `z:` Chinese/Japanese character bigrams (and `z1:` single characters) of the CJK runs, which need no word
  *   segmentation;
  * - `lex:` the lexicon's evidence: per topic and for the off-topic lexicon, raw / (raw + 3) (0 when none),
@@ -25,10 +26,16 @@ export interface FeatureConfig {
   hashBits: number;
   /** Character n-gram lengths [min, max]; [0, 0] for none. */
   charNgrams: [number, number];
+  /** Character n-grams of the text's words too (else of the title's only). */
+  charText: boolean;
+  /** Title words count once more as `t:` features. */
+  titleWords: boolean;
   /** Word n-grams up to this length (1: unigrams, 2: + bigrams). */
   wordNgrams: number;
-  /** Characters of the text (after the title) read. */
+  /** Characters of the text (after the title) read for CJK features. */
   maxTextChars: number;
+  /** Words of the text read (the classify stage's split text is used as it is, up to this many words). */
+  maxTextWords: number;
   /** Multiplier of the lexicon features (0: the model does not read the lexicon). */
   lexicon: number;
 }
@@ -36,8 +43,11 @@ export interface FeatureConfig {
 export const DEFAULT_FEATURES: FeatureConfig = {
   hashBits: 17,
   charNgrams: [4, 4],
+  charText: false,
+  titleWords: true,
   wordNgrams: 2,
   maxTextChars: 1000,
+  maxTextWords: 160,
   lexicon: 1,
 };
 
@@ -68,7 +78,6 @@ export interface FeatureVector {
   names?: string[];
 }
 
-const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -108,6 +117,7 @@ export function bucketOf(name: string, hashBits: number): number {
     const [a = '', b = ''] = body.split(' ');
     return mix(bigram(fnv(FNV_OFFSET, a), fnv(FNV_OFFSET, b))) & mask;
   }
+  if (kind === 'w:' || kind === 't:') return mix(kindOf(fnv(FNV_OFFSET, body), seedOf(kind))) & mask;
   return mix(fnv(seedOf(kind), body)) & mask;
 }
 
@@ -125,32 +135,47 @@ function words(
   folded: readonly string[],
   cfg: FeatureConfig,
   title: boolean,
-  named: boolean,
+  want: NameWanted | undefined,
 ): void {
   const [cmin, cmax] = cfg.charNgrams;
   let prev = 0;
-  let prevWord = '';
-  for (let i = 0; i < folded.length; i++) {
+  const count = title ? folded.length : Math.min(folded.length, cfg.maxTextWords);
+  for (let i = 0; i < count; i++) {
     const w = folded[i] as string;
     const hw = fnv(FNV_OFFSET, w);
-    sink.text(mix(fnv(SEED.word, w)) & mask, named ? `w:${w}` : undefined);
-    if (title) sink.text(mix(fnv(SEED.title, w)) & mask, named ? `t:${w}` : undefined);
-    if (cfg.wordNgrams >= 2 && i > 0)
-      sink.text(mix(bigram(prev, hw)) & mask, named ? `b:${prevWord} ${w}` : undefined);
+    let b = mix(kindOf(hw, SEED.word)) & mask;
+    sink.text(b, want?.(b) ? `w:${w}` : undefined);
+    if (title && cfg.titleWords) {
+      b = mix(kindOf(hw, SEED.title)) & mask;
+      sink.text(b, want?.(b) ? `t:${w}` : undefined);
+    }
+    if (cfg.wordNgrams >= 2 && i > 0) {
+      b = mix(bigram(prev, hw)) & mask;
+      sink.text(b, want?.(b) ? `b:${folded[i - 1]} ${w}` : undefined);
+    }
     prev = hw;
-    prevWord = w;
-    if (cmax > 0 && w.length >= 4) {
-      // `<word>`: start and end markers make prefixes and suffixes features of their own.
-      const padded = `<${w}>`;
-      for (let s = 0; s + cmin <= padded.length; s++) {
+    const len = w.length;
+    if (cmax > 0 && len >= 4 && (title || cfg.charText)) {
+      // The word padded `<word>`: start and end markers make prefixes and suffixes features of their own.
+      const padded = len + 2;
+      for (let s = 0; s + cmin <= padded; s++) {
         let h = SEED.char;
-        for (let k = 0; k < cmax && s + k < padded.length; k++) {
-          h = Math.imul(h ^ padded.charCodeAt(s + k), FNV_PRIME);
-          if (k + 1 >= cmin) sink.text(mix(h) & mask, named ? `c:${padded.slice(s, s + k + 1)}` : undefined);
+        for (let k = 0; k < cmax && s + k < padded; k++) {
+          const p = s + k;
+          h = Math.imul(h ^ (p === 0 ? 60 : p === len + 1 ? 62 : w.charCodeAt(p - 1)), FNV_PRIME);
+          if (k + 1 >= cmin) {
+            b = mix(h) & mask;
+            sink.text(b, want?.(b) ? `c:${`<${w}>`.slice(s, s + k + 1)}` : undefined);
+          }
         }
       }
     }
   }
+}
+
+/** A word feature's hash from the word's FNV hash and its kind's seed (the word is hashed once). */
+function kindOf(hw: number, seed: number): number {
+  return Math.imul(hw ^ seed, 0x9e3779b1);
 }
 
 /** A word bigram's hash from the FNV hashes of its two words. */
@@ -158,58 +183,88 @@ function bigram(h1: number, h2: number): number {
   return Math.imul(h1 ^ SEED.bigram, 0x9e3779b1) ^ h2;
 }
 
-function cjk(sink: FeatureSink, mask: number, text: string, named: boolean): void {
+/** Hiragana, katakana, CJK ideographs (extension A, unified, compatibility): the lexicon matcher's CJK. */
+function isCjk(code: number): boolean {
+  return (
+    (code >= 0x3040 && code <= 0x30ff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0xf900 && code <= 0xfaff)
+  );
+}
+
+function cjk(sink: FeatureSink, mask: number, text: string, want: NameWanted | undefined): void {
   let prev = -1;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (!CJK.test(text[i] as string)) {
+    if (!isCjk(code)) {
       prev = -1;
       continue;
     }
-    sink.text(mix(Math.imul(SEED.cjk1 ^ code, FNV_PRIME)) & mask, named ? `z1:${text[i]}` : undefined);
-    if (prev >= 0)
-      sink.text(
-        mix(Math.imul(Math.imul(SEED.cjk ^ prev, FNV_PRIME) ^ code, FNV_PRIME)) & mask,
-        named ? `z:${text.slice(i - 1, i + 1)}` : undefined,
-      );
+    let b = mix(Math.imul(SEED.cjk1 ^ code, FNV_PRIME)) & mask;
+    sink.text(b, want?.(b) ? `z1:${text[i]}` : undefined);
+    if (prev >= 0) {
+      b = mix(Math.imul(Math.imul(SEED.cjk ^ prev, FNV_PRIME) ^ code, FNV_PRIME)) & mask;
+      sink.text(b, want?.(b) ? `z:${text.slice(i - 1, i + 1)}` : undefined);
+    }
     prev = code;
   }
 }
 
+const lexHashes = new Map<string, number>();
+/** Hash of a lexicon feature (`lex:<topic>`, `lex:off`, `lex:none`), remembered: there are a handful. */
+function lexHash(name: string): number {
+  let h = lexHashes.get(name);
+  if (h === undefined) {
+    h = mix(fnv(SEED.lex, name));
+    lexHashes.set(name, h);
+  }
+  return h;
+}
+
 const squash = (raw: number) => (raw > 0 ? raw / (raw + 3) : 0);
 
+/** Which features to name (names cost time: explanations name a few). */
+export type NameWanted = (bucket: number) => boolean;
+
+/** Names every feature. */
+export const ALL_NAMES: NameWanted = () => true;
+
 /**
- * Sends every feature of one item to `sink`: text features first, then the lexicon's. `named` passes each
- * feature's name (slower: explanations only).
+ * Sends every feature of one item to `sink`: text features first, then the lexicon's. A feature whose bucket
+ * `want` accepts comes with its name (explanations only; none by default).
  */
-export function extractFeatures(input: ModelInput, cfg: FeatureConfig, sink: FeatureSink, named = false): void {
+export function extractFeatures(
+  input: ModelInput,
+  cfg: FeatureConfig,
+  sink: FeatureSink,
+  want?: NameWanted,
+): void {
   const mask = (1 << cfg.hashBits) - 1;
   const text = input.text.length > cfg.maxTextChars ? input.text.slice(0, cfg.maxTextChars) : input.text;
   const title = input.prepared?.title ?? prepareText(input.title);
-  // The classify stage's text may be longer than the model reads: split again only then.
-  const body =
-    input.prepared && input.prepared.text.text.length <= cfg.maxTextChars
-      ? input.prepared.text
-      : prepareText(text);
-  words(sink, mask, title.folded, cfg, true, named);
-  words(sink, mask, body.folded, cfg, false, named);
-  if (title.hasCjk) cjk(sink, mask, input.title, named);
-  if (body.hasCjk) cjk(sink, mask, text, named);
+  const body = input.prepared?.text ?? prepareText(text);
+  words(sink, mask, title.folded, cfg, true, want);
+  words(sink, mask, body.folded, cfg, false, want);
+  if (title.hasCjk) cjk(sink, mask, input.title, want);
+  if (body.hasCjk) cjk(sink, mask, text, want);
   if (cfg.lexicon > 0 && input.lexicon) {
     let any = false;
     for (const topic in input.lexicon.topics) {
       const raw = input.lexicon.topics[topic] as number;
       if (raw <= 0) continue;
       any = true;
-      sink.lexicon(mix(fnv(SEED.lex, topic)) & mask, cfg.lexicon * squash(raw), named ? `lex:${topic}` : undefined);
+      const b = lexHash(topic) & mask;
+      sink.lexicon(b, cfg.lexicon * squash(raw), want?.(b) ? `lex:${topic}` : undefined);
     }
-    if (input.lexicon.offTopic > 0)
-      sink.lexicon(
-        mix(fnv(SEED.lex, 'off')) & mask,
-        cfg.lexicon * squash(input.lexicon.offTopic),
-        named ? 'lex:off' : undefined,
-      );
-    if (!any) sink.lexicon(mix(fnv(SEED.lex, 'none')) & mask, cfg.lexicon, named ? 'lex:none' : undefined);
+    if (input.lexicon.offTopic > 0) {
+      const b = lexHash('off') & mask;
+      sink.lexicon(b, cfg.lexicon * squash(input.lexicon.offTopic), want?.(b) ? 'lex:off' : undefined);
+    }
+    if (!any) {
+      const b = lexHash('none') & mask;
+      sink.lexicon(b, cfg.lexicon, want?.(b) ? 'lex:none' : undefined);
+    }
   }
 }
 
@@ -238,7 +293,7 @@ export function featuresOf(input: ModelInput, cfg: FeatureConfig, named = false)
         if (name !== undefined) names.push(name);
       },
     },
-    named,
+    named ? ALL_NAMES : undefined,
   );
   const scale = nText > 0 ? 1 / Math.sqrt(nText) : 0;
   for (let i = 0; i < nText; i++) val[i] = scale;

@@ -71,7 +71,9 @@ function compile(samples: readonly Sample[]): Compiled {
   for (const s of samples) for (const b of s.x.idx) used.add(b);
   const buckets = Int32Array.from([...used].sort((a, b) => a - b));
   const col = new Map<number, number>();
-  buckets.forEach((b, j) => col.set(b, j));
+  buckets.forEach((b, j) => {
+    col.set(b, j);
+  });
   const total = samples.reduce((a, s) => a + s.weight, 0);
   return {
     cols: samples.map((s) => Int32Array.from(s.x.idx, (b) => col.get(b) as number)),
@@ -165,7 +167,9 @@ export function fitSoftmax(samples: readonly Sample[], opts: FitOptions): FitRes
     }
     if (S.length > 0) {
       const last = S.length - 1;
-      const gamma = dot(S[last] as Float64Array, Y[last] as Float64Array) / dot(Y[last] as Float64Array, Y[last] as Float64Array);
+      const gamma =
+        dot(S[last] as Float64Array, Y[last] as Float64Array) /
+        dot(Y[last] as Float64Array, Y[last] as Float64Array);
       for (let i = 0; i < n; i++) dir[i] = (dir[i] as number) * gamma;
     } else {
       const scale = 1 / Math.max(1e-12, Math.sqrt(dot(grad, grad)));

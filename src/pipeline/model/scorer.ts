@@ -15,7 +15,7 @@ export interface FeatureWeight {
 export interface ModelExplanation {
   /** Probability per class, in `classes` order. */
   probs: number[];
-  /** Per class, the features that pushed it up most against the other classes (largest first). */
+  /** Per class asked for, the features that pushed it up most against the other classes (largest first). */
   top: Record<string, FeatureWeight[]>;
 }
 
@@ -27,8 +27,8 @@ export interface ModelScorer {
   combine: CombineSettings;
   /** Class probabilities, in `classes` order. */
   score(input: ModelInput): Float64Array;
-  /** Probabilities and the top features of every class. */
-  explain(input: ModelInput, top?: number): ModelExplanation;
+  /** Probabilities and the top features of every class (or of the classes in `only`). */
+  explain(input: ModelInput, top?: number, only?: readonly string[]): ModelExplanation;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -43,25 +43,37 @@ export function createScorer(raw: unknown): ModelScorer {
   const C = dense.classes;
   const Q = dense.q;
   const cfg = file.features;
-  // Running sums of one scoring call (reused: score is synchronous).
+  // Running sums of one scoring call (reused: score is synchronous), and the buckets it read, so that an
+  // explanation of the item just scored need not extract its features a third time.
   const text = new Float64Array(C);
   const lex = new Float64Array(C);
   let n = 0;
+  let seen = new Int32Array(1024);
+  const lexSeen: Array<[number, number]> = [];
+  let last: ModelInput | undefined;
+  let lastProbs: Float64Array = new Float64Array(C);
   const sink: FeatureSink = {
     text(bucket) {
       const row = bucket * C;
       for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (Q[row + c] as number);
-      n++;
+      if (n === seen.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(seen);
+        seen = grown;
+      }
+      seen[n++] = bucket;
     },
     lexicon(bucket, value) {
       const row = bucket * C;
       for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
+      lexSeen.push([bucket, value]);
     },
   };
   const score = (input: ModelInput): Float64Array => {
     text.fill(0);
     lex.fill(0);
     n = 0;
+    lexSeen.length = 0;
     extractFeatures(input, cfg, sink);
     const z = new Float64Array(C);
     const scale = n > 0 ? 1 / Math.sqrt(n) : 0;
@@ -69,51 +81,83 @@ export function createScorer(raw: unknown): ModelScorer {
       z[c] =
         (dense.bias[c] as number) +
         ((text[c] as number) * scale + (lex[c] as number)) * (dense.scale[c] as number);
-    return softmaxInPlace(z);
+    last = input;
+    lastProbs = softmaxInPlace(z);
+    return lastProbs;
   };
   return {
     version: file.version,
     classes: file.classes,
     combine: file.combine,
     score,
-    explain(input, top = 5) {
-      const feats: Array<{ name: string; bucket: number; value: number }> = [];
-      let nText = 0;
+    explain(input, top = 5, only) {
+      const wanted = only ?? file.classes;
+      // A feature's push towards a class is its weight there minus its mean weight over the classes (a weight
+      // shared by every class moves no probability).
+      const push = (bucket: number, c: number) => {
+        const row = bucket * C;
+        let mean = 0;
+        for (let k = 0; k < C; k++) mean += (Q[row + k] as number) * (dense.scale[k] as number);
+        return (Q[row + c] as number) * (dense.scale[c] as number) - mean / C;
+      };
+      const probs = input === last ? lastProbs : score(input);
+      // Pass 1 (the buckets score just read, sorted so that repeats are runs): each distinct bucket's value
+      // and push; the best few per class.
+      const nText = n;
+      const scale = nText > 0 ? 1 / Math.sqrt(nText) : 1;
+      const sorted = seen.slice(0, nText).sort();
+      const distinct: Array<[number, number]> = [...lexSeen];
+      for (let i = 0; i < nText; ) {
+        const b = sorted[i] as number;
+        let j = i + 1;
+        while (j < nText && sorted[j] === b) j++;
+        distinct.push([b, (j - i) * scale]);
+        i = j;
+      }
+      const best = new Set<number>();
+      for (const cls of wanted) {
+        const c = file.classes.indexOf(cls);
+        if (c < 0) continue;
+        const kept: Array<[number, number]> = [];
+        for (const [bucket, v] of distinct) {
+          const w = v * push(bucket, c);
+          if (w <= 0 || (kept.length === top && w <= (kept[top - 1] as [number, number])[1])) continue;
+          kept.push([bucket, w]);
+          kept.sort((x, y) => y[1] - x[1]);
+          if (kept.length > top) kept.pop();
+        }
+        for (const [bucket] of kept) best.add(bucket);
+      }
+      // Pass 2: the names of those buckets only (a bucket two features share shows both).
+      const named = new Map<string, { bucket: number; value: number }>();
       extractFeatures(
         input,
         cfg,
         {
           text(bucket, name) {
-            feats.push({ name: name as string, bucket, value: 1 });
-            nText++;
+            if (name === undefined) return;
+            const f = named.get(name) ?? { bucket, value: 0 };
+            f.value += scale;
+            named.set(name, f);
           },
           lexicon(bucket, value, name) {
-            feats.push({ name: name as string, bucket, value });
+            if (name !== undefined) named.set(name, { bucket, value });
           },
         },
-        true,
+        (bucket) => best.has(bucket),
       );
-      const scale = nText > 0 ? 1 / Math.sqrt(nText) : 0;
-      for (let i = 0; i < nText; i++) (feats[i] as { value: number }).value = scale;
       const out: Record<string, FeatureWeight[]> = {};
-      file.classes.forEach((cls, c) => {
-        // A feature's push towards a class is its weight there minus its mean weight over the classes (a weight
-        // shared by every class moves no probability). A feature seen twice counts twice: summed per name.
-        const byName = new Map<string, number>();
-        for (const f of feats) {
-          const row = f.bucket * C;
-          let mean = 0;
-          for (let k = 0; k < C; k++) mean += (Q[row + k] as number) * (dense.scale[k] as number);
-          const w = f.value * ((Q[row + c] as number) * (dense.scale[c] as number) - mean / C);
-          byName.set(f.name, (byName.get(f.name) ?? 0) + w);
-        }
-        out[cls] = [...byName]
-          .filter(([, w]) => w > 0)
-          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      for (const cls of wanted) {
+        const c = file.classes.indexOf(cls);
+        if (c < 0) continue;
+        out[cls] = [...named]
+          .map(([feature, f]) => ({ feature, weight: f.value * push(f.bucket, c) }))
+          .filter((f) => f.weight > 0)
+          .sort((x, y) => y.weight - x.weight || (x.feature < y.feature ? -1 : 1))
           .slice(0, top)
-          .map(([feature, w]) => ({ feature, weight: round(w) }));
-      });
-      return { probs: [...score(input)].map(round), top: out };
+          .map((f) => ({ feature: f.feature, weight: round(f.weight) }));
+      }
+      return { probs: [...probs].map(round), top: out };
     },
   };
 }

@@ -145,7 +145,8 @@ export function validateModelFile(x: unknown): ModelFile {
   if (!Array.isArray(m.classes) || m.classes.length < 2 || m.classes[0] !== OFF_TOPIC_CLASS)
     throw bad(`classes must start with "${OFF_TOPIC_CLASS}"`);
   const f = m.features;
-  if (!f || !Number.isInteger(f.hashBits) || f.hashBits < 8 || f.hashBits > 24) throw bad('features.hashBits');
+  if (!f || !Number.isInteger(f.hashBits) || f.hashBits < 8 || f.hashBits > 24)
+    throw bad('features.hashBits');
   if (!Array.isArray(m.bias) || m.bias.length !== m.classes.length) throw bad('bias');
   const w = m.weights;
   if (!w || !Array.isArray(w.scale) || w.scale.length !== m.classes.length) throw bad('weights.scale');
@@ -163,7 +164,10 @@ export function decodeModel(file: ModelFile): DenseModel {
   const gaps = Buffer.from(file.weights.rows, 'base64');
   const values = Buffer.from(file.weights.values, 'base64');
   if (values.length !== file.weights.count * C)
-    throw new GeoError('INPUT_INVALID', `model ${file.version}: ${values.length} weights for ${file.weights.count} rows`);
+    throw new GeoError(
+      'INPUT_INVALID',
+      `model ${file.version}: ${values.length} weights for ${file.weights.count} rows`,
+    );
   let pos = 0;
   let bucket = 0;
   for (let r = 0; r < file.weights.count; r++) {
@@ -177,7 +181,8 @@ export function decodeModel(file: ModelFile): DenseModel {
       if (byte < 0x80) break;
     }
     bucket += gap;
-    if (bucket >= size) throw new GeoError('INPUT_INVALID', `model ${file.version}: bucket ${bucket} ≥ ${size}`);
+    if (bucket >= size)
+      throw new GeoError('INPUT_INVALID', `model ${file.version}: bucket ${bucket} ≥ ${size}`);
     for (let c = 0; c < C; c++) {
       const v = values[r * C + c] as number;
       q[bucket * C + c] = v > 127 ? v - 256 : v;

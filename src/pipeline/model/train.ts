@@ -55,7 +55,10 @@ export const DEFAULT_CLASS_BALANCE = 0.5;
 export const DEFAULT_SEED = 20261204;
 
 /** Classes of a model over these topics: off-topic first. */
-export const classesOf = (topics: readonly string[]) => [OFF_TOPIC_CLASS, ...topics.filter((t) => t !== OFF_TOPIC_CLASS)];
+export const classesOf = (topics: readonly string[]) => [
+  OFF_TOPIC_CLASS,
+  ...topics.filter((t) => t !== OFF_TOPIC_CLASS),
+];
 
 /** mulberry32: a small seeded PRNG (the labelled sets' draws use it too). */
 export function mulberry32(seed: number): () => number {
@@ -78,7 +81,8 @@ function samplesOf(items: readonly TrainingItem[], classes: readonly string[], s
   const present = counts.size;
   return items.map((it) => {
     const y = index.get(it.label);
-    if (y === undefined) throw new Error(`item ${it.id}: label "${it.label}" is not one of ${classes.join(', ')}`);
+    if (y === undefined)
+      throw new Error(`item ${it.id}: label "${it.label}" is not one of ${classes.join(', ')}`);
     const balance = (items.length / (present * (counts.get(it.label) as number))) ** power;
     return {
       x: featuresOf({ title: it.title, text: it.text, ...(it.lexicon ? { lexicon: it.lexicon } : {}) }, cfg),

@@ -90,7 +90,11 @@ export function parseXml(text: string, opts: XmlOptions = {}): { root: XmlElemen
   };
   parser.onerror = (e: Error) => {
     errors++;
-    if (!firstError) firstError = e.message.split('\n')[0] ?? 'XML error';
+    if (!firstError) {
+      // sax appends "\nLine: <0-based>\nColumn: <1-based>\nChar: c": say where, without the raw character.
+      const at = /\nLine: (\d+)\nColumn: (\d+)/.exec(e.message);
+      firstError = `${e.message.split('\n')[0] || 'XML error'}${at ? ` at line ${Number(at[1]) + 1}, column ${at[2]}` : ''}`;
+    }
     (parser as unknown as { error: Error | null }).error = null;
   };
   parser.ondoctype = (doctype: string) => {

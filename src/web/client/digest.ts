@@ -3,12 +3,14 @@
  * draft with the editors' accepted stories, edits and order, or the final edition once published), the
  * section order changed with the move buttons (PUT /v1/editions/:date/sections/:section/order), publication
  * with the bulletin's next issue number (POST /v1/editions/:date/publish, naming the version reviewed) and
- * the archive of published editions (GET /v1/editions).
+ * the archive of published editions (GET /v1/editions). Each item shows the other section it also fits (its
+ * record's runner-up, issue #12) and, in a draft of the editors' picks, moves it there in one click
+ * (PUT /v1/editions/:date/items/:storyId/section, edits kept).
  */
 import { api, describeError } from './api.js';
 import { boot, data, t } from './boot.js';
 import { feedText, h, notice, pageLink, replace } from './dom.js';
-import { type RecordView, when } from './format.js';
+import { alsoFits, type RecordView, scoreText, topicName, when } from './format.js';
 
 interface EditionState {
   date: string;
@@ -88,6 +90,38 @@ async function moveItem(sectionId: string, storyId: string, step: -1 | 1): Promi
   } catch (err) {
     say(describeError(err), 'error');
   }
+}
+
+async function moveSection(storyId: string, section: string): Promise<void> {
+  try {
+    await api('PUT', `/v1/editions/${enc(date)}/items/${enc(storyId)}/section`, { section });
+    confirming = false;
+    await load();
+    say(t('digest.sectionMoved', { section: topicName(section) }));
+  } catch (err) {
+    say(describeError(err), 'error');
+  }
+}
+
+/** The "also fits …" line of an item, with the move when the draft is the editors' picks. */
+function alsoFitsLine(record: RecordView, section: string, movable: boolean): HTMLElement | null {
+  const alt = alsoFits(record, section);
+  if (!alt) return null;
+  let move: HTMLButtonElement | null = null;
+  if (movable) {
+    move = h(
+      'button',
+      { type: 'button', class: 'move-section', 'data-section': alt.id },
+      t('digest.moveSection'),
+    );
+    move.addEventListener('click', () => void moveSection(record.storyId, alt.id));
+  }
+  return h(
+    'p',
+    { class: 'also-fits muted', 'data-runner-up': alt.id },
+    t('digest.alsoFits', { section: topicName(alt.id), score: scoreText(alt.score) }),
+    move ? [' ', move] : null,
+  );
 }
 
 async function publish(button: HTMLButtonElement): Promise<void> {
@@ -215,6 +249,7 @@ function render(): void {
                 feedText('strong', item.title, { class: 'item-title' }),
                 item.summary ? feedText('p', item.summary) : null,
                 feedText('span', item.citation, { class: 'cite' }),
+                alsoFitsLine(item.record, sec.id, movable),
               ),
               movable ? h('span', { class: 'move' }, up, down) : null,
             );

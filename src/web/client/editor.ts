@@ -4,15 +4,21 @@
  * side by side with the source text, the story's other sources (GET /v1/stories/:id), the matched terms
  * behind its classification and its history (GET /v1/stories/:id/audit). Keyboard: c claim, a accept,
  * r reject, n/j next, p/k previous; Ctrl+Enter accepts from inside a field, Escape leaves the field.
+ *
+ * A machine draft of the Chinese (`machineDraft`, a translation backend's) is shown beside the zh fields,
+ * marked as such, and reaches them only by the editor's "use draft"; only the editor's accept stores it. The
+ * record's runner-up section ("also fits …") is offered as a one-click change of the section select.
  */
 import { ApiError, api, describeError } from './api.js';
 import { boot, data, t } from './boot.js';
 import { feedText, h, link, notice, pageLink, replace } from './dom.js';
 import {
+  alsoFits,
   commodityName,
   countryName,
   type RecordView,
   recordTime,
+  scoreText,
   topicName,
   topics,
   when,
@@ -23,11 +29,23 @@ interface Claim {
   expiresAt: string;
   mine: boolean;
 }
+/** A translation backend's Chinese for a candidate (GET /v1/candidates `machineDraft`). */
+interface MachineDraft {
+  titleZh: string | null;
+  summaryZh: string | null;
+  backend: string;
+  model?: string;
+  from: string;
+  at: string;
+  /** Why the draft has no text (a failed translation), or what was shortened. */
+  note?: string;
+}
 interface Candidate {
   storyId: string;
   score: number;
   claim: Claim | null;
   record: RecordView;
+  machineDraft?: MachineDraft | null;
 }
 interface AuditEntry {
   at: string;
@@ -79,6 +97,9 @@ function renderQueue(): void {
           h('time', { 'data-d': true }, when(recordTime(c.record))),
           ' · ',
           h('span', { class: 'claim', 'data-mine': c.claim?.mine ? 'true' : null }, claimText(c.claim)),
+          draftText(c.machineDraft)
+            ? [' · ', h('span', { class: 'badge draft-badge' }, t('editor.draft'))]
+            : null,
         ),
       );
       li.addEventListener('click', () => select(c.storyId));
@@ -109,6 +130,111 @@ function field(id: string, labelKey: string, value: string, multiline: boolean):
     : h('input', { id, name: id, type: 'text', dir: 'auto' });
   input.value = value;
   return [h('label', { for: id }, t(labelKey)), input];
+}
+
+/** The draft's non-empty texts, or null when it has none. */
+function draftText(d: MachineDraft | null | undefined): { titleZh: string; summaryZh: string } | null {
+  const titleZh = typeof d?.titleZh === 'string' ? d.titleZh.trim() : '';
+  const summaryZh = typeof d?.summaryZh === 'string' ? d.summaryZh.trim() : '';
+  return titleZh || summaryZh ? { titleZh, summaryZh } : null;
+}
+
+/**
+ * The machine draft beside the zh fields, marked as one (backend, model, language, time), with its note; the
+ * "use draft" button copies its texts into the zh fields. Nothing is copied without that click.
+ */
+function draftPanel(d: MachineDraft | null | undefined): HTMLElement | null {
+  if (!d) return null;
+  const text = draftText(d);
+  const note = typeof d.note === 'string' ? d.note.trim() : '';
+  if (!text && !note) return null;
+  const by = {
+    backend: String(d.backend),
+    model: String(d.model ?? ''),
+    from: String(d.from),
+    at: when(d.at),
+  };
+  const use = text ? h('button', { type: 'button', id: 'use-draft' }, t('editor.useDraft')) : null;
+  use?.addEventListener('click', () => {
+    const put = (id: string, value: string) => {
+      const el = document.getElementById(id) as HTMLInputElement | HTMLTextAreaElement | null;
+      if (el && value) el.value = value;
+    };
+    put('f-titleZh', text!.titleZh);
+    put('f-summaryZh', text!.summaryZh);
+    (document.getElementById('f-titleZh') as HTMLInputElement | null)?.focus();
+    say(t('editor.draftUsed'));
+  });
+  return h(
+    'aside',
+    { class: 'machine-draft', id: 'machine-draft', 'aria-label': t('editor.draft') },
+    h('h3', null, h('span', { class: 'badge draft-badge' }, t('editor.draft'))),
+    h('p', { class: 'muted', id: 'draft-by' }, t(d.model ? 'editor.draftBy' : 'editor.draftByNoModel', by)),
+    note
+      ? h(
+          'p',
+          { class: 'notice draft-note', id: 'draft-note', 'data-kind': text ? 'info' : 'error' },
+          h('strong', null, t('editor.draftNote')),
+          ': ',
+          feedText('span', note),
+        )
+      : null,
+    text
+      ? h(
+          'dl',
+          null,
+          text.titleZh
+            ? [
+                h('dt', null, t('editor.draftTitle')),
+                feedText('dd', text.titleZh, { id: 'draft-titleZh', lang: 'zh' }),
+              ]
+            : null,
+          text.summaryZh
+            ? [
+                h('dt', null, t('editor.draftSummary')),
+                feedText('dd', text.summaryZh, { id: 'draft-summaryZh', lang: 'zh' }),
+              ]
+            : null,
+        )
+      : h('p', { class: 'muted' }, t('editor.draftEmpty')),
+    use,
+  );
+}
+
+/** The "also fits …" line under the section select: the other section the record fits, one click away. */
+function runnerUpLine(r: RecordView, select: HTMLSelectElement): HTMLElement {
+  const line = h('p', { class: 'also-fits', id: 'also-fits' });
+  const update = () => {
+    const alt = alsoFits(r, select.value);
+    line.hidden = alt === null;
+    if (!alt) {
+      replace(line);
+      return;
+    }
+    const move = h(
+      'button',
+      { type: 'button', id: 'move-section', 'data-section': alt.id },
+      t('editor.moveSection'),
+    );
+    move.addEventListener('click', () => {
+      select.value = alt.id;
+      update();
+      say(t('editor.sectionSet', { section: topicName(alt.id) }));
+    });
+    replace(
+      line,
+      h(
+        'span',
+        { 'data-runner-up': alt.id },
+        t('editor.alsoFits', { section: topicName(alt.id), score: scoreText(alt.score) }),
+      ),
+      ' ',
+      move,
+    );
+  };
+  select.addEventListener('change', update);
+  update();
+  return line;
 }
 
 const fieldValue = (id: string) =>
@@ -208,8 +334,10 @@ function renderDetail(): void {
         field('f-summary', 'editor.fieldSummary', r.summary, true),
         field('f-titleZh', 'editor.fieldTitleZh', r.titleZh ?? '', false),
         field('f-summaryZh', 'editor.fieldSummaryZh', r.summaryZh ?? '', true),
+        draftPanel(c.machineDraft),
         h('label', { for: 'f-section' }, t('editor.fieldSection')),
         section,
+        runnerUpLine(r, section),
         field('f-reason', 'editor.rejectReason', '', false),
       ),
     ),

@@ -32,6 +32,13 @@ export interface RecordView {
   citation: { zh: string; en: string };
   titleZh?: string;
   summaryZh?: string;
+  /** The second section the item would fit (issue #12); absent on records stored before it. */
+  runnerUp?: RunnerUp | null;
+}
+
+export interface RunnerUp {
+  id: string;
+  score: number;
 }
 
 const dateTime = new Intl.DateTimeFormat(boot.lang === 'zh' ? 'zh-CN' : 'en-GB', {
@@ -79,4 +86,31 @@ export function commodityName(id: string): string {
 
 export function countryName(code: string): string {
   return tagNames()?.countries?.[code] ?? code;
+}
+
+/** The record's runner-up when it is well-formed and names a section of this bulletin, else null. */
+export function runnerUpOf(r: RecordView): RunnerUp | null {
+  const ru = r.runnerUp;
+  if (!ru || typeof ru.id !== 'string' || typeof ru.score !== 'number' || !Number.isFinite(ru.score))
+    return null;
+  return topics().some((x) => x.id === ru.id) ? { id: ru.id, score: ru.score } : null;
+}
+
+/**
+ * The other section an item placed in `current` also fits: its runner-up; once it sits in the runner-up's
+ * section, its first choice (the classifier's topic, with that topic's score), so the move can be undone.
+ */
+export function alsoFits(r: RecordView, current: string): RunnerUp | null {
+  const ru = runnerUpOf(r);
+  if (!ru) return null;
+  if (ru.id !== current) return ru;
+  const first = r.topic ? r.topics.find((x) => x.id === r.topic) : undefined;
+  return first && first.id !== current && topics().some((x) => x.id === first.id)
+    ? { id: first.id, score: first.score }
+    : null;
+}
+
+/** A 0..1 score as the pages show it. */
+export function scoreText(score: number): string {
+  return score.toFixed(2);
 }
