@@ -59,31 +59,33 @@ export function scoreDecisions(
   };
 }
 
-/** Fixed-width table of one or more scorings side by side (columns: n, then P and R per scoring). */
+/**
+ * A fixed-width table of one or more scorings side by side: a legend naming each (A, B, …), then per class
+ * the editors' count and each scoring's precision and recall, then accuracy.
+ */
 export function formatScores(named: ReadonlyArray<{ name: string; scores: Scores }>): string {
-  if (named.length === 0) return '';
-  const ids = (named[0] as { scores: Scores }).scores.classes.map((c) => c.id);
+  const first = named[0];
+  if (!first) return '';
+  const letters = named.map((_, i) => String.fromCharCode(65 + i));
   const f = (x: number | null) => (x === null ? '    –' : x.toFixed(3));
-  const head = [
-    'class'.padEnd(18),
-    'gold'.padStart(5),
-    ...named.map((s) => `${s.name.slice(0, 15).padStart(15)} P     R  `),
-  ];
-  const rows = ids.map((id) => {
-    const gold = (named[0] as { scores: Scores }).scores.classes.find((c) => c.id === id)?.gold ?? 0;
-    return [
-      id.padEnd(18),
-      String(gold).padStart(5),
+  const legend = named.map((s, i) => `${letters[i]}: ${s.name}`).join('\n');
+  const head = ['class'.padEnd(18), 'gold'.padStart(5), ...letters.map((l) => `  ${l} P    ${l} R  `)].join(
+    ' ',
+  );
+  const rows = first.scores.classes.map((cls) =>
+    [
+      cls.id.padEnd(18),
+      String(cls.gold).padStart(5),
       ...named.map(({ scores }) => {
-        const c = scores.classes.find((x) => x.id === id);
-        return `${' '.repeat(10)}${f(c?.precision ?? null)} ${f(c?.recall ?? null)}`;
+        const c = scores.classes.find((x) => x.id === cls.id);
+        return `${f(c?.precision ?? null)} ${f(c?.recall ?? null)}`;
       }),
-    ].join(' ');
-  });
+    ].join(' '),
+  );
   const acc = [
     'accuracy'.padEnd(18),
-    String((named[0] as { scores: Scores }).scores.n).padStart(5),
-    ...named.map(({ scores }) => `${' '.repeat(10)}${f(scores.accuracy)}      `),
+    String(first.scores.n).padStart(5),
+    ...named.map(({ scores }) => `${f(scores.accuracy)}      `),
   ].join(' ');
-  return `${head.join(' ')}\n${rows.join('\n')}\n${acc}\n`;
+  return `${legend}\n${head}\n${rows.join('\n')}\n${acc}\n`;
 }
