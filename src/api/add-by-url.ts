@@ -11,11 +11,11 @@
  * the registry: never scheduled, never listed by `/v1/sources`. A registry entry with the id `editor` replaces
  * the built-in one (to rename it, for instance).
  */
+
 import type { Config } from '../config/load.js';
 import { type SourceEntry, SourceSchema } from '../config/sources-schema.js';
 import { GeoError } from '../errors.js';
 import type { Fetcher } from '../fetch/index.js';
-import { extractArticle } from '../pipeline/article/index.js';
 import { candidateTime } from '../pipeline/candidates.js';
 import type { Taxonomy } from '../pipeline/classify/index.js';
 import { classifyFor, normalizeFor, recordsFor } from '../pipeline/ingest.js';
@@ -25,6 +25,7 @@ import { matchSource } from '../pipeline/source-match.js';
 import type { DigestRecord } from '../pipeline/types.js';
 import type { CandidateStore } from '../store/candidates.js';
 import type { PutOutcome, RecordStore, StoryStore } from '../store/types.js';
+import type { ArticleExtractor } from '../workers/article-extract.js';
 import { withRedis } from './errors.js';
 
 /** The source of editor-added pages no registry entry claims. */
@@ -51,8 +52,13 @@ export interface AddByUrlDeps {
   stories: StoryStore;
   records: RecordStore;
   candidates: CandidateStore;
+  /** Reads the page off the API's event loop (worker threads; src/workers/article-extract.ts). */
+  extractor: ArticleExtractor;
   now: number;
 }
+
+/** How long reading one added page may take before it is refused (`PARSE_TIMEOUT`). */
+export const ADD_BY_URL_READ_MS = 10_000;
 
 export interface AddByUrlResult {
   /** The story's record as stored (the first item's, with every later one in `duplicates`). */
@@ -82,13 +88,17 @@ export async function addByUrl(url: string, topic: string | undefined, deps: Add
     matchSource(sources, { links: [res.finalUrl, url] }) ??
     sources.find((s) => s.id === EDITOR_SOURCE.id) ??
     EDITOR_SOURCE;
-  const extraction = extractArticle(res.body, {
-    url: res.finalUrl,
-    contentType: contentTypeOf(res),
-    summaryMinChars: limits.summaryMinChars,
-    summaryMaxChars: limits.summaryMaxChars,
-    rule: source.article?.selector ? { selector: source.article.selector } : undefined,
-  });
+  const extraction = await deps.extractor.extract(
+    res.body,
+    {
+      url: res.finalUrl,
+      contentType: contentTypeOf(res),
+      summaryMinChars: limits.summaryMinChars,
+      summaryMaxChars: limits.summaryMaxChars,
+      rule: source.article?.selector ? { selector: source.article.selector } : undefined,
+    },
+    ADD_BY_URL_READ_MS,
+  );
   const fetchedAt = new Date(deps.now).toISOString();
   const { items, warnings } = normalizeFor(pageDocument(extraction, res.finalUrl), {
     source,

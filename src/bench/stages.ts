@@ -20,7 +20,7 @@ import { benchDedupeThroughput } from './dedupe.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FEEDS = join(ROOT, 'tests/fixtures/feeds');
 
-function feedFiles(): string[] {
+export function feedFiles(): string[] {
   const out: string[] = [];
   for (const dir of readdirSync(FEEDS, { withFileTypes: true })) {
     if (!dir.isDirectory() || dir.name === 'geoscience-journals') continue;
@@ -34,7 +34,7 @@ function feedFiles(): string[] {
 const perSec = (n: number, ns: bigint) => Math.round(n / (Number(ns) / 1e9));
 
 /** Real item texts: every fixture feed's items, the journal abstracts and the Chinese translations. */
-async function realItems(docs: Array<{ file: string; bytes: Uint8Array }>): Promise<Item[]> {
+export async function realItems(docs: Array<{ file: string; bytes: Uint8Array }>): Promise<Item[]> {
   const items: Item[] = [];
   for (const { file, bytes } of docs) {
     const doc = await parseDocument(bytes, { url: undefined });

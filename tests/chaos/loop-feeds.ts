@@ -11,19 +11,27 @@
  * The server keeps the truth the suite checks against: the key of every item it served (host + path of the
  * link, and its batch), independent of anything the pipeline computes.
  *
- * Bomb routes answer what the fetcher and parser must refuse without growing memory: a gzip bomb, a billion-
- * laughs document and a 50 000-deep nesting.
+ * Most capture items join the stories of their first batch (same titles within the dedupe's 4-day span, same
+ * event ids), as re-posted news does. So that new stories keep reaching the streams, the editors and the
+ * webhooks, one more family, `/synthetic/geo.xml`, is synthetic: relevant titles far apart from each other
+ * (tests/helpers/feeds.ts, a new seed per batch), in the same three-batch window.
+ *
+ * Each answer waits `delayMs` (a random value in the range) before it is sent, so fetches are in flight when a
+ * worker is killed. Bomb routes answer what the fetcher and parser must refuse without growing memory: a gzip
+ * bomb, a billion-laughs document and a 50 000-deep nesting.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
+import { planFeeds, rssOf } from '../helpers/feeds.js';
 
 export interface LoopFamily {
   /** URL path, e.g. `/physorg/earth-news.xml`. */
   path: string;
   kind: 'rss' | 'atom';
+  /** The capture files' text; none for the synthetic family. */
   captures: string[];
   /** Rounds answered so far (the next request gets this round number). */
   round: number;
@@ -103,8 +111,27 @@ interface Batch {
   keys: string[];
 }
 
+export const SYNTHETIC = '/synthetic/geo.xml';
+
+/** Batch `b` of the synthetic family: `perBatch` relevant articles of their own (seed b), links tagged with b. */
+function syntheticBatch(b: number, perBatch: number): Batch {
+  const plan = planFeeds({ feeds: 1, perFeed: perBatch, shared: 0, seed: 10_000 + b });
+  const items = [...plan.feeds.values()][0]!.map((it) => ({
+    ...it,
+    guid: `${it.guid}-b${b}`,
+    link: `${it.link}?chaos=${b}`,
+    title: `${it.title} (${b})`,
+  }));
+  const doc = rssOf('synthetic', items);
+  return {
+    items: [...doc.matchAll(ITEM.rss)].map((m) => m[0]),
+    keys: items.map((it) => itemKey(it.link)!),
+  };
+}
+
 /** Batch `b` of a family: its first `perBatch` items rewritten as new, dated from `at` back a minute each. */
 function makeBatch(fam: LoopFamily, b: number, perBatch: number, at: number): Batch {
+  if (fam.path === SYNTHETIC) return syntheticBatch(b, perBatch);
   const src = fam.captures[b % fam.captures.length]!;
   const items = [...src.matchAll(ITEM[fam.kind])].slice(0, perBatch).map((m) => m[0]);
   const keys: string[] = [];
@@ -182,11 +209,17 @@ export async function startLoopFeeds(opts: {
   root: string;
   /** New items per round. @defaultValue 10 */
   perBatch?: number;
+  /** New items per round of the synthetic family. @defaultValue 15 */
+  syntheticPerBatch?: number;
+  /** Each answer is sent after a random delay in [min, max] ms. @defaultValue [0, 0] */
+  delayMs?: [number, number];
   /** Size of the gzip bomb once decompressed. @defaultValue 256 */
   bombMiB?: number;
 }): Promise<LoopServer> {
   const perBatch = opts.perBatch ?? 10;
   const families = loadFamilies(opts.root);
+  families.push({ path: SYNTHETIC, kind: 'rss', captures: [], round: 0 });
+  const [minDelay, maxDelay] = opts.delayMs ?? [0, 0];
   const byPath = new Map(families.map((f) => [f.path, f]));
   const batches = new Map<string, Batch>();
   const batchAt = new Map<string, number>();
@@ -204,7 +237,7 @@ export async function startLoopFeeds(opts: {
     if (!batch) {
       const at = batchAt.get(k) ?? Date.now();
       batchAt.set(k, at);
-      batch = makeBatch(fam, b, perBatch, at);
+      batch = makeBatch(fam, b, fam.path === SYNTHETIC ? (opts.syntheticPerBatch ?? 15) : perBatch, at);
       batches.set(k, batch);
       batches.delete(`${fam.path}#${b - 3}`);
     }
@@ -226,24 +259,29 @@ export async function startLoopFeeds(opts: {
     if (!fam) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     const r = fam.round++;
     const shown = [r, r - 1, r - 2].filter((b) => b >= 0).map((b) => batchOf(fam, b));
-    const body = document(
-      fam,
-      fam.captures[r % fam.captures.length]!,
-      shown.flatMap((b) => b.items),
-    );
-    const etag = `"r${r}"`;
-    res.writeHead(200, {
-      'content-type':
-        fam.kind === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/rss+xml; charset=utf-8',
-      etag,
-      'cache-control': 'no-cache',
-    });
-    res.end(body, () => {
-      for (const b of shown) for (const k of b.keys) served.add(k);
-    });
+    const items = shown.flatMap((b) => b.items);
+    const body =
+      fam.path === SYNTHETIC
+        ? rssOf('synthetic', []).replace('</channel>', `${items.join('\n')}\n</channel>`)
+        : document(fam, fam.captures[r % fam.captures.length]!, items);
+    const send = () => {
+      if (res.destroyed) return;
+      res.writeHead(200, {
+        'content-type':
+          fam.kind === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/rss+xml; charset=utf-8',
+        etag: `"r${r}"`,
+        'cache-control': 'no-cache',
+      });
+      res.end(body, () => {
+        for (const b of shown) for (const k of b.keys) served.add(k);
+      });
+    };
     res.on('close', () => {
       if (!res.writableFinished) abandoned++;
     });
+    const wait = minDelay + Math.random() * (maxDelay - minDelay);
+    if (wait > 0) setTimeout(send, wait);
+    else send();
   });
   server.on('connection', (s) => {
     sockets.add(s);

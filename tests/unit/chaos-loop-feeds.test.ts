@@ -7,12 +7,18 @@ import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from '../../src/pipeline/parse/index.js';
-import { itemKey, type LoopServer, startLoopFeeds } from '../chaos/loop-feeds.js';
+import { itemKey, type LoopServer, SYNTHETIC, startLoopFeeds } from '../chaos/loop-feeds.js';
 import { ROOT } from '../helpers/cli.js';
 
 let loop: LoopServer;
 beforeAll(async () => {
-  loop = await startLoopFeeds({ root: `${ROOT}/tests/fixtures/feeds`, perBatch: 4, bombMiB: 16 });
+  loop = await startLoopFeeds({
+    root: `${ROOT}/tests/fixtures/feeds`,
+    perBatch: 4,
+    syntheticPerBatch: 5,
+    bombMiB: 16,
+    delayMs: [20, 40],
+  });
 });
 afterAll(async () => {
   await loop?.close();
@@ -59,6 +65,20 @@ describe('loop feeds', () => {
       for (const keys of seen) for (const k of keys) expect(loop.servedItems().has(k)).toBe(true);
     },
   );
+
+  it('the synthetic family: a new set of articles per round, in the same three-batch window', async () => {
+    const rounds: string[][] = [];
+    for (let r = 0; r < 4; r++) {
+      const t0 = Date.now();
+      const { doc } = await round(SYNTHETIC);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(19);
+      expect(doc.items.length).toBe(5 * Math.min(r + 1, 3));
+      expect(doc.items.slice(0, 5).every((i) => i.title?.endsWith(`(${r})`))).toBe(true);
+      rounds.push(doc.items.map((i) => itemKey(i.link ?? '')!));
+    }
+    expect(new Set(rounds.flat()).size).toBe(5 * 4);
+    expect(rounds[3]!.slice(5)).toEqual(rounds[2]!.slice(0, 10));
+  });
 
   it('bombs: a gzip body far larger once inflated, entities, deep nesting', async () => {
     // Raw bytes (fetch would inflate them): node:http does not.

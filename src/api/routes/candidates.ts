@@ -16,6 +16,7 @@ import { type Claim, createRedisCandidateStore, type Decision } from '../../stor
 import { createRedisHostLimiter } from '../../store/redis-host-limiter.js';
 import { createRedisStoryEdits } from '../../store/story-edits.js';
 import type { AcceptedEntry, EditorEdits } from '../../store/types.js';
+import { type ArticleExtractor, createArticleExtractor } from '../../workers/article-extract.js';
 import { addByUrl } from '../add-by-url.js';
 import type { AuthInfo } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -167,6 +168,11 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
     candidateDays: editors.candidateDays,
     claimSeconds: editors.claimSeconds,
     decisionDays: retention.recordDays,
+  });
+  // Pages added by URL are read on a worker thread, made at the first add and ended with the server.
+  let extractor: ArticleExtractor | undefined;
+  app.addHook('onClose', async () => {
+    await extractor?.close();
   });
   // Editors' Chinese texts join the record's words in the text index (GET /v1/records?q=).
   const storyEdits = createRedisStoryEdits({
@@ -546,6 +552,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
         stories: ctx.runtime.stores.stories,
         records: ctx.records,
         candidates,
+        extractor: (extractor ??= createArticleExtractor({ threads: 1 })),
         now,
       });
       await audit(
