@@ -47,3 +47,10 @@ export function activeModel(
   });
   return () => follower.current();
 }
+
+/** The model of a batch command (`--model FILE|none`; default: the baseline while model.enabled). */
+export function cliModel(flag: string | undefined, config: Config): ModelScorer | undefined {
+  if (flag === 'none') return undefined;
+  if (flag !== undefined) return createScorer(readModelFile(flag));
+  return config.app.model.enabled ? loadBaseline(config) : undefined;
+}

@@ -78,6 +78,12 @@ export interface EditionStore extends EditionPlacer {
   reorder(date: string, section: string, storyIds: readonly string[]): Promise<{ before: string[] }>;
   /** Removes an accepted story from a draft; returns its entry (NOT_FOUND when the edition does not hold it). */
   remove(date: string, storyId: string): Promise<AcceptedEntry>;
+  /**
+   * Moves an accepted story of a draft to another section (appended to it), edits kept, in one step: NOT_FOUND
+   * when the edition does not hold it (a concurrent remove wins), EDITION_PUBLISHED once published. Returns the
+   * section it was in and the edition's version after the move.
+   */
+  move(date: string, storyId: string, section: string): Promise<{ before: string; version: number }>;
   /** Publishes the edition with the next issue number (EDITION_PUBLISHED twice, EDITION_EMPTY with no items). */
   publish(date: string, opts: PublishOptions): Promise<{ date: string; issue: number; publishedAt: string }>;
   /** The published edition of a date, or null. */
@@ -173,6 +179,25 @@ if #want > 0 then
   redis.call('HINCRBY', KEYS[1], 'v', 1)
 end
 return {'ok', before}
+`;
+
+/**
+ * KEYS: edition. ARGV: story id, section.
+ * Returns {'ok', section before, version} | {'missing', '', 0} | {'published', '', 0}.
+ */
+const MOVE_LUA = `${ORDER_LUA}
+if redis.call('HGET', KEYS[1], 'status') == 'published' then return {'published', '', 0} end
+local raw = redis.call('HGET', KEYS[1], 'e:' .. ARGV[1])
+if not raw then return {'missing', '', 0} end
+local entry = cjson.decode(raw)
+local was = entry.section
+if was == ARGV[2] then return {'ok', was, tonumber(redis.call('HGET', KEYS[1], 'v') or '0')} end
+removeFrom(1, was, ARGV[1])
+appendTo(1, ARGV[2], ARGV[1])
+-- Only the section changes: the stored JSON is edited as text, so empty objects stay objects.
+local moved = string.gsub(raw, '"section":"[^"]*"', '"section":' .. cjson.encode(ARGV[2]), 1)
+redis.call('HSET', KEYS[1], 'e:' .. ARGV[1], moved)
+return {'ok', was, redis.call('HINCRBY', KEYS[1], 'v', 1)}
 `;
 
 /**
@@ -304,6 +329,7 @@ export function createRedisEditionStore(opts: {
   const placeScript = script('geointelEditionPlace', 3, PLACE_LUA);
   const reorderScript = script('geointelEditionReorder', 1, REORDER_LUA);
   const removeScript = script('geointelEditionRemove', 2, REMOVE_LUA);
+  const moveScript = script('geointelEditionMove', 1, MOVE_LUA);
   const publishScript = script('geointelEditionPublish', 4, PUBLISH_LUA);
 
   const get = async (date: string): Promise<EditionState> => {
@@ -362,6 +388,19 @@ export function createRedisEditionStore(opts: {
       if (res === 'missing')
         throw new GeoError('NOT_FOUND', `the edition of ${date} does not hold that story`);
       return JSON.parse(old) as AcceptedEntry;
+    },
+
+    async move(date, storyId, section) {
+      checkDate(date);
+      const [res, before, version] = (await moveScript(edition(date), storyId, section)) as unknown as [
+        string,
+        string,
+        number,
+      ];
+      if (res === 'published') throw publishedError(date);
+      if (res === 'missing')
+        throw new GeoError('NOT_FOUND', `the edition of ${date} does not hold that story`);
+      return { before, version: Number(version) };
     },
 
     async publish(date, p) {
@@ -539,6 +578,21 @@ export function createMemoryEditionStore(): EditionStore {
       if (placed.get(storyId) === date) placed.delete(storyId);
       m.v++;
       return old;
+    },
+    async move(date, storyId, section) {
+      checkDate(date);
+      const m = ed(date);
+      if (m.status === 'published') throw publishedError(date);
+      const old = m.entries.get(storyId);
+      if (!old) throw new GeoError('NOT_FOUND', `the edition of ${date} does not hold that story`);
+      if (old.section === section) return { before: section, version: m.v };
+      drop(m, old.section, storyId);
+      m.entries.set(storyId, { ...old, section });
+      const list = m.order[section] ?? [];
+      if (!list.includes(storyId)) list.push(storyId);
+      m.order[section] = list;
+      m.v++;
+      return { before: old.section, version: m.v };
     },
     async publish(date, p) {
       checkDate(date);

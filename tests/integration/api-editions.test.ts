@@ -13,6 +13,7 @@ import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import { buildEdition } from '../../src/pipeline/digest/edition.js';
 import { buildDigest, dayOfYear, renderDigest } from '../../src/pipeline/digest/index.js';
+import { createKeywords } from '../../src/pipeline/digest/keywords.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
@@ -76,6 +77,9 @@ function entry(
 ): AcceptedEntry {
   return { storyId, date, section, edits, by: 'test-editor', at: new Date(NOW).toISOString() };
 }
+
+/** The 关键词 line of zh renderings, as the API builds it from the configured glossary and tags. */
+const keywords = () => createKeywords(runtime.config.glossary, runtime.config.tags);
 
 const roundIds = (r: number) => Array.from({ length: PER_ROUND + 3 }, (_, i) => `r${r}-${i}`);
 
@@ -199,7 +203,9 @@ describe('drafts', () => {
         expect(res.statusCode).toBe(200);
         expect(res.headers['x-geointel-edition']).toBe('draft');
         expect(res.headers['x-geointel-issue']).toBeUndefined();
-        expect(res.body).toBe(renderDigest(expected, { format, lang, title: title(lang) }));
+        expect(res.body).toBe(
+          renderDigest(expected, { format, lang, title: title(lang), keywords: keywords() }),
+        );
       }
     }
     const zhMd = (await digest(A, '?format=md&lang=zh')).body;
@@ -235,7 +241,9 @@ describe('drafts', () => {
     const day = await runtime.stores.records.storiesBetween(0, Number.MAX_SAFE_INTEGER);
     const expected = buildDigest(day, { date: FIXTURE_DAY, issue: 1, ...digestOpts() });
     expect(expected.count).toBeGreaterThan(0);
-    expect(res.body).toBe(renderDigest(expected, { format: 'md', lang: 'zh', title: title('zh') }));
+    expect(res.body).toBe(
+      renderDigest(expected, { format: 'md', lang: 'zh', title: title('zh'), keywords: keywords() }),
+    );
     expect((await state(FIXTURE_DAY)).draft).toEqual({ source: 'auto', count: expected.count, omitted: [] });
   });
 
@@ -572,5 +580,47 @@ describe('archive, audit, roles', () => {
     expect((await digest(EMPTY)).statusCode).toBe(200);
     expect(await editions.final(EMPTY)).toBeNull();
     expect((await audit.of(`edition:${EMPTY}`)).length).toBe(0);
+  });
+});
+
+describe('move (one script)', () => {
+  const MOVE_DAY = '2023-12-01';
+  it('moves a draft item to another section with its edits, appended; same section is a no-op', async () => {
+    await editions.place(entry('mv-1', MOVE_DAY, 'marine', { titleZh: '海底火山' }));
+    await editions.place(entry('mv-2', MOVE_DAY, 'basic-geology'));
+    const v0 = (await editions.get(MOVE_DAY)).version;
+    expect(await editions.move(MOVE_DAY, 'mv-1', 'basic-geology')).toEqual({
+      before: 'marine',
+      version: v0 + 1,
+    });
+    const s = await editions.get(MOVE_DAY);
+    expect(s.order['basic-geology']).toEqual(['mv-2', 'mv-1']);
+    expect(s.order.marine).toBeUndefined();
+    expect(s.entries.find((e) => e.storyId === 'mv-1')).toMatchObject({
+      section: 'basic-geology',
+      edits: { titleZh: '海底火山' },
+    });
+    expect(await editions.move(MOVE_DAY, 'mv-1', 'basic-geology')).toEqual({
+      before: 'basic-geology',
+      version: v0 + 1,
+    });
+    await expect(editions.move(MOVE_DAY, 'absent', 'marine')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a move racing a remove never puts the story back', async () => {
+    const day = '2023-12-02';
+    for (let round = 0; round < 20; round++) {
+      const id = `race-${round}`;
+      await editions.place(entry(id, day, 'marine'));
+      const [moved, removed] = await Promise.allSettled([
+        editions.move(day, id, 'hydrogeology'),
+        editions.remove(day, id),
+      ]);
+      expect(removed.status).toBe('fulfilled');
+      if (moved.status === 'rejected') expect(moved.reason).toMatchObject({ code: 'NOT_FOUND' });
+      const s = await editions.get(day);
+      expect(s.entries.some((e) => e.storyId === id)).toBe(false);
+      expect(Object.values(s.order).flat()).not.toContain(id);
+    }
   });
 });

@@ -383,26 +383,18 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw new GeoError('INPUT_INVALID', 'section is not a topic id of config/topics.yaml');
       const who = actor(request);
       return withRedis(async () => {
-        const state = await ctx.editions.get(date);
-        if (state.status === 'published')
-          throw new GeoError('EDITION_PUBLISHED', `the edition of ${date} is published and cannot change`);
-        const entry = state.entries.find((e) => e.storyId === storyId);
-        if (!entry) throw new GeoError('NOT_FOUND', `the edition of ${date} does not hold story ${storyId}`);
-        if (entry.section === section)
-          return { date, storyId, section, before: entry.section, version: state.version };
-        // Placing a story again replaces its entry in the edition that holds it, in one script that refuses a
-        // published edition (src/store/editions.ts).
-        await ctx.editions.place({ ...entry, section });
-        const after = await ctx.editions.get(date);
-        await ctx.audit.append({
-          at: new Date(ctx.now()).toISOString(),
-          actor: who,
-          action: 'edition.move',
-          target: target(date),
-          before: { storyId, section: entry.section },
-          after: { storyId, section },
-        });
-        return { date, storyId, section, before: entry.section, version: after.version };
+        // One script: a concurrent remove or publish wins (404, 409), never a story put back.
+        const { before, version } = await ctx.editions.move(date, storyId, section);
+        if (before !== section)
+          await ctx.audit.append({
+            at: new Date(ctx.now()).toISOString(),
+            actor: who,
+            action: 'edition.move',
+            target: target(date),
+            before: { storyId, section: before },
+            after: { storyId, section },
+          });
+        return { date, storyId, section, before, version };
       });
     },
   );

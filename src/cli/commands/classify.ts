@@ -11,11 +11,13 @@ import {
   type TermEvidence,
   tagItemDetailed,
 } from '../../pipeline/classify/index.js';
+import { renderVerdict } from '../../pipeline/model/apply.js';
 import type { Item } from '../../pipeline/types.js';
+import { cliModel } from '../../runtime/model.js';
 import { type Command, parseFlags, writeJsonLine } from '../command.js';
 import { readItems } from '../item-input.js';
 
-const HELP = `Usage: geointel classify [--explain] < items.jsonl
+const HELP = `Usage: geointel classify [--explain] [--model FILE|none] < items.jsonl
 
 Reads JSON Lines items (docs/contracts.md "Item": {"id"?, "title", "summary"?, "content"?, "url"?, "language"?,
 "source"?, "publishedAt"?}, plus optional "geo" {lat, lon, magnitude?, alertLevel?, eventType?} and "eventIds")
@@ -47,7 +49,15 @@ Options:
               topicHints that has evidence of its own); score = 1 − exp(−raw / saturation). "prior": the
               source prior's name (what the source publishes, or none), its minScore, offTopicRatio and
               hintBoost, and its effect (how it differs from the default gate, and the decision without it);
-              "runnerUp"; the language's "prior" (the declared languages that weighed, and by how much).
+              "runnerUp"; the language's "prior" (the declared languages that weighed, and by how much);
+              "model": the learned model's verdict — version, who decided (rule: an event rule, a title
+              veto or the source's topicHints, the model not asked; lexicon: the model agreed or was not
+              sure enough; model: it overturned the lexicon), the lexicon's answer, the probability of each
+              class, and the features (words w:, title words t:, bigrams b:, character n-grams c:, Chinese
+              characters z:/z1:, lexicon evidence lex:) that weighed most for the final class.
+  --model     FILE: a model file (geointel.model/1, e.g. models/baseline-v1.json); none: the lexicons alone.
+              Default: config model.baseline while model.enabled (this command reads no Redis, so a version
+              promoted there is not used: export it with geointel model … or pass its file).
 `;
 
 function optionsFor(item: Item, sources: ReadonlyMap<string, SourceEntry>): ClassifyOptions {
@@ -59,15 +69,24 @@ export const command: Command = {
   name: 'classify',
   help: HELP,
   async run(args, io) {
-    const { values } = parseFlags(args, { explain: { type: 'boolean' } }, false);
+    const { values } = parseFlags(args, { explain: { type: 'boolean' }, model: { type: 'string' } }, false);
     const config = loadConfig({ env: io.env });
     const taxonomy = compileTaxonomy(config.topics, config.tags);
     const sources = new Map(config.sources.map((s) => [s.id, s]));
+    const model = cliModel(values.model, config);
     const bad = await readItems(io, (item) => {
-      const { classification, explanation } = classifyItemDetailed(item, taxonomy, optionsFor(item, sources));
+      const { classification, explanation } = classifyItemDetailed(item, taxonomy, {
+        ...optionsFor(item, sources),
+        ...(model ? { model } : {}),
+      });
       if (values.explain) {
         const tags = taxonomy.tagger ? tagItemDetailed(item, taxonomy.tagger).evidence : undefined;
-        writeJsonLine(io.stdout, { ...classification, explain: renderExplanation(explanation, tags) });
+        const explain = renderExplanation(explanation, tags);
+        if (model && explanation.model) {
+          const final = classification.relevant && classification.topic ? classification.topic : 'off-topic';
+          explain.model = renderVerdict(explanation.model, item, explanation, model, final);
+        }
+        writeJsonLine(io.stdout, { ...classification, explain });
       } else writeJsonLine(io.stdout, classification);
     });
     return bad > 0 ? 1 : 0;

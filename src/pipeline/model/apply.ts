@@ -139,3 +139,36 @@ export function applyModel(
     explanation,
   };
 }
+
+/**
+ * The model's verdict as `geointel classify --explain` prints it: who decided and why, the probabilities, and
+ * the features that weighed most for the final class (computed here when the model did not decide).
+ */
+export function renderVerdict(
+  verdict: ModelVerdict,
+  item: Item,
+  explanation: Explanation,
+  model: ModelScorer,
+  finalClass: string,
+): Record<string, unknown> {
+  const probabilities = verdictProbabilities(verdict);
+  let features = verdict.features;
+  if (!features && verdict.by !== 'rule') {
+    features = model.explain(modelInputOf(item, explanation), 5, [finalClass]).top[finalClass] ?? [];
+  }
+  const reason =
+    verdict.reason ??
+    (verdict.by === 'rule'
+      ? `${verdict.rule} decides; the model is not asked`
+      : verdict.lexicon === finalClass
+        ? `the lexicon's ${finalClass} stands`
+        : undefined);
+  return {
+    version: verdict.version,
+    by: verdict.by,
+    ...(reason ? { reason } : {}),
+    lexicon: verdict.lexicon,
+    ...(probabilities ? { probabilities } : {}),
+    ...(features ? { features } : {}),
+  };
+}
