@@ -19,6 +19,7 @@ import type { Fetcher } from '../fetch/index.js';
 import { candidateTime } from '../pipeline/candidates.js';
 import type { Taxonomy } from '../pipeline/classify/index.js';
 import { classifyFor, normalizeFor, recordsFor } from '../pipeline/ingest.js';
+import type { ModelScorer } from '../pipeline/model/scorer.js';
 import { pageDocument } from '../pipeline/page-document.js';
 import { contentTypeOf } from '../pipeline/parse/content-type.js';
 import { matchSource } from '../pipeline/source-match.js';
@@ -52,6 +53,8 @@ export interface AddByUrlDeps {
   stories: StoryStore;
   records: RecordStore;
   candidates: CandidateStore;
+  /** The learned model the workers use (the promoted version, else the baseline); absent: lexicons alone. */
+  model?: () => Promise<ModelScorer | undefined>;
   /** Reads the page off the API's event loop (worker threads; src/workers/article-extract.ts). */
   extractor: ArticleExtractor;
   now: number;
@@ -111,7 +114,7 @@ export async function addByUrl(url: string, topic: string | undefined, deps: Add
     const why = warnings.map((w) => w.code).join(', ') || 'nothing readable';
     throw new GeoError('PARSE_ERROR', `the page gave no item (${why})`);
   }
-  const classified = classifyFor(item, source, deps.taxonomy());
+  const classified = classifyFor(item, source, deps.taxonomy(), await deps.model?.());
   const [assignment] = await withRedis(() => deps.stories.assign([classified.story]), ASSIGN_TIMEOUT_MS);
   const [record] = recordsFor([classified], [assignment!], source, fetchedAt);
   const [outcome] = await withRedis(() => deps.records.put([record!]));

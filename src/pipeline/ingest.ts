@@ -82,6 +82,8 @@ export function recordsFor(
 
 export interface IngestContext extends NormalizeFor {
   taxonomy: Taxonomy;
+  /** The learned model beside the lexicons; absent: the lexicons alone. */
+  model?: ModelScorer;
   /** The story store's assign (in memory for the CLI, Redis-backed in workers). */
   assign: (batch: ReadonlyArray<Classified['story']>) => Promise<StoryAssignment[]>;
 }
@@ -95,7 +97,7 @@ export interface IngestResult {
 /** normalise → language and classification → story assignment → digest record, one record per kept item. */
 export async function ingestDocument(doc: ParseDocument, ctx: IngestContext): Promise<IngestResult> {
   const { items, warnings } = normalizeFor(doc, ctx);
-  const classified = items.map((item) => classifyFor(item, ctx.source, ctx.taxonomy));
+  const classified = items.map((item) => classifyFor(item, ctx.source, ctx.taxonomy, ctx.model));
   const stories = await ctx.assign(classified.map((c) => c.story));
   return { records: recordsFor(classified, stories, ctx.source, ctx.fetchedAt), warnings };
 }

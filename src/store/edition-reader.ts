@@ -5,8 +5,10 @@
  * pure `buildEdition` stage; this module only gathers its inputs from the stores.
  */
 import type { AppConfig } from '../config/app-schema.js';
+import type { SourceEntry } from '../config/sources-schema.js';
 import type { Digest, DigestTopic } from '../pipeline/digest/build.js';
 import { buildEdition, type EditionResult } from '../pipeline/digest/edition.js';
+import { selectionOptions } from '../pipeline/digest/select.js';
 import type { DigestRecord } from '../pipeline/types.js';
 import type { EditionState, EditionStore } from './editions.js';
 import type { RecordStore } from './types.js';
@@ -18,6 +20,8 @@ export interface EditionReaderDeps {
   editions: EditionStore;
   digest: AppConfig['digest'];
   topics: () => readonly DigestTopic[];
+  /** The source registry: what each source publishes, for the automatic draft's selection. Absent: none known. */
+  sources?: () => readonly SourceEntry[];
 }
 
 export interface ServedEdition {
@@ -56,6 +60,7 @@ export async function editionDraft(
     cutoffHour: deps.digest.cutoffHour,
     perSection: deps.digest.perSection,
     topics: deps.topics(),
+    ...selectionOptions(deps.digest, deps.sources?.() ?? []),
   });
 }
 

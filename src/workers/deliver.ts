@@ -7,8 +7,9 @@
  */
 import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import type { AppConfig } from '../config/app-schema.js';
+import type { SourceEntry } from '../config/sources-schema.js';
 import type { Logger } from '../log.js';
-import { buildDigest, type DigestTopic } from '../pipeline/digest/index.js';
+import { buildDigest, type DigestTopic, selectionOptions } from '../pipeline/digest/index.js';
 import { digestDateAt } from '../pipeline/digest/zoned.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { forQueue } from '../runtime/queues.js';
@@ -20,6 +21,8 @@ export interface DeliverWorkerDeps {
   digests: DigestStore;
   digest: AppConfig['digest'];
   topics: () => readonly DigestTopic[];
+  /** The source registry: what each source publishes, for the digest's selection. Absent: none known. */
+  sources?: () => readonly SourceEntry[];
   metrics: Metrics;
   log: Logger;
   now: () => number;
@@ -59,6 +62,7 @@ export function deliverProcessor(deps: DeliverWorkerDeps): Processor {
         cutoffHour: deps.digest.cutoffHour,
         perSection: deps.digest.perSection,
         topics: deps.topics(),
+        ...selectionOptions(deps.digest, deps.sources?.() ?? []),
       });
       const storyIds = digest.sections.flatMap((s) => s.items.map((e) => e.record.storyId));
       const created = await deps.digests.putIfAbsent({

@@ -122,7 +122,7 @@ function killTimes(): number[] {
   return out.sort((a, b) => a - b);
 }
 
-/** The registry of the loop: the demo's entries for the served families, and three bomb sources. */
+/** The registry of the loop: the demo's entries for the served families, the synthetic family, the bombs. */
 function registry(loop: LoopServer, demo: SourceEntry[]): SourceEntry[] {
   const paths = new Set(loop.families.map((f) => f.path));
   const entries = demo
@@ -140,16 +140,18 @@ function registry(loop: LoopServer, demo: SourceEntry[]): SourceEntry[] {
       enabled: false,
     }),
   );
-  for (const [name, path] of Object.entries(loop.bombs))
-    entries.push(
-      SourceSchema.parse({
-        ...like,
-        id: `bomb-${name}`,
-        name: `Bomb ${name}`,
-        url: loop.url(path),
-        enabled: false,
-      }),
-    );
+  // Three sources per bomb: a source refused for good is only probed daily after, so each copy is fetched once.
+  for (const copy of [1, 2, 3])
+    for (const [name, path] of Object.entries(loop.bombs))
+      entries.push(
+        SourceSchema.parse({
+          ...like,
+          id: `bomb-${name}-${copy}`,
+          name: `Bomb ${name} ${copy}`,
+          url: loop.url(path),
+          enabled: false,
+        }),
+      );
   return entries;
 }
 
@@ -513,7 +515,7 @@ it(
     const failedFeeds = failed.filter(([, s]) => !s.sourceId.startsWith('bomb-'));
     const bombOutcomes: Record<string, number> = {};
     for (const [, s] of [...states.entries()].filter(([, s]) => s.sourceId.startsWith('bomb-'))) {
-      const k = `${s.sourceId} ${s.state}${s.reason ? ` ${s.reason.split(':')[0]}` : ''}`;
+      const k = `${s.sourceId.replace(/-\d+$/, '')} ${s.state}${s.reason ? ` ${s.reason.split(':')[0]}` : ''}`;
       bombOutcomes[k] = (bombOutcomes[k] ?? 0) + 1;
     }
 

@@ -12,7 +12,7 @@ import { type ApiInstance, buildApi } from '../../src/api/app.js';
 import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import { buildEdition } from '../../src/pipeline/digest/edition.js';
-import { buildDigest, dayOfYear, renderDigest } from '../../src/pipeline/digest/index.js';
+import { buildDigest, dayOfYear, renderDigest, selectionOptions } from '../../src/pipeline/digest/index.js';
 import { createKeywords } from '../../src/pipeline/digest/keywords.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { connect } from '../../src/runtime/redis.js';
@@ -133,6 +133,8 @@ const digestOpts = () => ({
   cutoffHour: runtime.config.app.digest.cutoffHour,
   perSection: runtime.config.app.digest.perSection,
   topics: runtime.config.topics.topics,
+  // The registry's publishes and the selection settings, as the API's drafts use them.
+  ...selectionOptions(runtime.config.app.digest, runtime.sources()),
 });
 const title = (lang: 'zh' | 'en') =>
   lang === 'zh' ? runtime.config.app.digest.titleZh : runtime.config.app.digest.titleEn;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
 import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
-import { buildDigest, CSP, renderDigest } from '../../src/pipeline/digest/index.js';
+import { buildDigest, CSP, renderDigest, selectionOptions } from '../../src/pipeline/digest/index.js';
 import { createKeywords } from '../../src/pipeline/digest/keywords.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { connect } from '../../src/runtime/redis.js';
@@ -304,6 +304,8 @@ describe('GET /v1/digests/:date', () => {
     cutoffHour: runtime.config.app.digest.cutoffHour,
     perSection: runtime.config.app.digest.perSection,
     topics: runtime.config.topics.topics,
+    // The registry's publishes and the selection settings, as the API's drafts use them.
+    ...selectionOptions(runtime.config.app.digest, runtime.sources()),
   });
 
   it('md, html and json, zh and en, with their content types; html carries the CSP', async () => {

@@ -113,7 +113,8 @@ function figures(lines: readonly Shown[]): Figures {
   const items = lines.filter((s) => s.kind === 'item');
   const rawEvents: Figures['rawEvents'] = {};
   for (const s of items) {
-    const r = (rawEvents[s.section] ??= { events: 0, items: 0 });
+    rawEvents[s.section] ??= { events: 0, items: 0 };
+    const r = rawEvents[s.section]!;
     r.items++;
     if (label(s.storyIds[0]!).event) r.events++;
   }
@@ -150,7 +151,9 @@ function expectAcceptance(f: Figures): void {
   expect(f.bulletin).toBeGreaterThanOrEqual(0.95);
   expect(f.inSection).toBeGreaterThanOrEqual(0.9);
   for (const [id, r] of Object.entries(f.rawEvents)) {
-    expect(r.events * 3, `section ${id}: ${r.events} raw event entries of ${r.items}`).toBeLessThanOrEqual(r.items);
+    expect(r.events * 3, `section ${id}: ${r.events} raw event entries of ${r.items}`).toBeLessThanOrEqual(
+      r.items,
+    );
   }
 }
 
@@ -184,7 +187,14 @@ describe('the digest of the recorded captures (issue #12)', () => {
   });
 
   it('the file digest (`digest --from`, every record): ≥ 95 % bulletin, ≥ 90 % in section, ≤ ⅓ raw events', async () => {
-    const { code, out, err } = await run(digestCommand, ['--from', recordsFile, '--format', 'json', '--lang', 'en']);
+    const { code, out, err } = await run(digestCommand, [
+      '--from',
+      recordsFile,
+      '--format',
+      'json',
+      '--lang',
+      'en',
+    ]);
     expect(code, err).toBe(0);
     const d = JSON.parse(out) as EditionJson;
     const lines = shownLines(d);
@@ -192,6 +202,15 @@ describe('the digest of the recorded captures (issue #12)', () => {
     const f = figures(lines);
     report(`file digest dated ${d.date}`, f);
     expectAcceptance(f);
+    // One box line per labelled event sequence: no line mixes two, no sequence is split over two lines.
+    const boxed = lines.filter((s) => s.kind === 'events');
+    const sequences = boxed.map((s) => new Set(s.storyIds.map((id) => label(id).sequence)));
+    for (const [i, set] of sequences.entries()) expect([...set], boxed[i]!.text).toHaveLength(1);
+    const named = sequences.map((set) => [...set][0]);
+    expect(new Set(named).size).toBe(named.length);
+    const labelled = new Set(Object.values(LABELS.items).flatMap((l) => (l.sequence ? [l.sequence] : [])));
+    expect(new Set(named)).toEqual(labelled);
+    console.log(`[digest-bulletin] event box: ${boxed.length} lines for ${labelled.size} labelled sequences`);
   });
 
   it('every dated day of the captures: the same figures over all days, ≤ ⅓ raw events in each section', async () => {
@@ -223,7 +242,8 @@ describe('the digest of the recorded captures (issue #12)', () => {
       const lines = shownLines(JSON.parse(out) as EditionJson);
       if (lines.length > fullest.lines) fullest = { date, lines: lines.length };
       for (const [id, r] of Object.entries(figures(lines).rawEvents)) {
-        if (r.events * 3 > r.items) crowded.push(`${date} ${id}: ${r.events} raw event entries of ${r.items}`);
+        if (r.events * 3 > r.items)
+          crowded.push(`${date} ${id}: ${r.events} raw event entries of ${r.items}`);
       }
       all.push(...lines);
     }

@@ -45,7 +45,21 @@ describe('geointel digest', () => {
     expect(html.code).toBe(0);
     expect(cheerio.load(html.out)('h1').text()).toBe('Geoscience Express');
     const json = await run(['--from', file, '--date', '2023-10-06', '--format', 'json', '--lang', 'en']);
-    expect(JSON.parse(json.out).count).toBe(5);
+    // The registry says nrcan-earthquakes-en publishes events: its entry is in the event box, not numbered.
+    const edition = JSON.parse(json.out);
+    expect(edition.count).toBe(4);
+    const basic = edition.sections.find((s: { id: string }) => s.id === 'basic-geology');
+    expect(basic.eventsTitle).toBe('Event summary');
+    expect(basic.events).toMatchObject([
+      {
+        type: 'earthquake',
+        count: 1,
+        maxMagnitude: 4.8,
+        storyIds: ['nrcan-1'],
+        days: { from: '2023-10-05' },
+      },
+    ]);
+    expect(basic.events[0].line).toBe('Port Hardy, BC (offshore) · 5 October 2023 · 1 earthquake, M 4.8');
   });
 
   it('reports bad lines with file and line, renders the rest, exits 1', async () => {

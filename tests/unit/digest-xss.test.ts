@@ -119,18 +119,55 @@ function records(): DigestRecord[] {
   });
 }
 
+/**
+ * Event listings carrying the payloads in the place their title names (the event box shows it, linked to the
+ * event’s URL): one sequence each (hundreds of km apart).
+ */
+function eventRecords(): DigestRecord[] {
+  return PAYLOADS.map((p, i) => {
+    const r = records()[i]!;
+    return {
+      ...r,
+      id: `e${i}`,
+      storyId: `e${i}`,
+      canonicalId: `e${i}`,
+      title: `M 6.${i % 10} - 10 km N of ${p}`,
+      topics: [{ id: 'basic-geology', score: 0.9, evidence: ['event:earthquake', `magnitude:6.${i % 10}`] }],
+      geo: { lat: -80 + i * 2.5, lon: ((i * 17) % 360) - 180, magnitude: 6 + (i % 10) / 10, alertLevel: p },
+    };
+  });
+}
+
 const TOPICS = [{ id: 'basic-geology', name: `Basic geology`, nameZh: '基础地质', order: 1 }];
 
 describe.each(['en', 'zh'] as const)('HTML digest XSS corpus (%s)', (lang) => {
-  const digest = buildDigest(records(), { date: '2023-10-06', topics: TOPICS, perSection: 1000 });
+  // The payload records score 0.5 from a source no registry lists: no confidence floor, every one is shown.
+  const digest = buildDigest([...records(), ...eventRecords()], {
+    date: '2023-10-06',
+    topics: TOPICS,
+    perSection: 1000,
+    minConfidence: 0,
+  });
   const html = renderDigest(digest, { format: 'html', lang, title: '<script>alert("title")</script>' });
   const $ = cheerio.load(html);
 
-  it(`renders all ${PAYLOADS.length} payloads as text`, () => {
+  it(`renders all ${PAYLOADS.length} payloads as text, in items and in the event box`, () => {
     expect(digest.count).toBe(PAYLOADS.length);
     expect($('article').length).toBe(PAYLOADS.length);
     const first = $('article h3').first().text();
     expect(first).toContain('<');
+    expect(digest.sections[0]!.events).toHaveLength(PAYLOADS.length);
+    const lines = $('aside.events li');
+    expect(lines.length).toBe(PAYLOADS.length);
+    const shown = lines.map((_, el) => $(el).text()).get();
+    for (const p of PAYLOADS) {
+      // The payload is the place the title names: shown as text (whitespace folded), never as markup.
+      const place = p.replace(/\s+/g, ' ').trim();
+      expect(
+        shown.some((t) => t.includes(place)),
+        place,
+      ).toBe(true);
+    }
   });
 
   it('has no <script> and no active elements', () => {

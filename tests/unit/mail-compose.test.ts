@@ -124,6 +124,9 @@ describe('lists and schedulers from the config', () => {
       titleZh: '地学快讯',
       titleEn: 'Geoscience Express',
       sendAt: '07:30',
+      minConfidence: 0.6,
+      eventRadiusKm: 150,
+      eventSpanDays: 7,
     });
     expect(s.map((w) => [w.id, w.name, w.repeat.pattern, w.repeat.tz])).toEqual([
       ['digest-daily', 'digest', '0 7 * * *', 'Asia/Shanghai'],

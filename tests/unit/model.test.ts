@@ -526,3 +526,58 @@ describe('the shipped baseline (models/baseline-v1.json)', () => {
     expect(rows.map((r) => r.id)).toEqual(dev.map((d) => d.id));
   });
 });
+
+describe('the command line', () => {
+  async function run(name: 'classify' | 'model' | 'rules', args: string[], input = '') {
+    const { main } = await import('../../src/cli/main.js');
+    const { PassThrough } = await import('node:stream');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d) => {
+      out += d;
+    });
+    stderr.on('data', (d) => {
+      err += d;
+    });
+    stdin.end(input);
+    const code = await main([name, ...args], {
+      stdin,
+      stdout,
+      stderr,
+      env: { GEOINTEL_CONFIG_DIR: join(ROOT, 'config'), REDIS_URL: 'redis://127.0.0.1:1' },
+    });
+    return { code, out, err };
+  }
+
+  it('classify --explain prints the model’s verdict and top features; --model none leaves it out', async () => {
+    const line = `${JSON.stringify({ id: 'g', title: 'Groundwater depletion drives land subsidence in the North China Plain' })}\n`;
+    const r = await run('classify', ['--explain'], line);
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(r.out).explain.model;
+    expect(m).toMatchObject({ version: 'baseline-v1', lexicon: 'hydrogeology' });
+    expect(['lexicon', 'model']).toContain(m.by);
+    expect(Object.keys(m.probabilities)).toEqual(classes);
+    expect(m.features.length).toBeGreaterThan(0);
+    expect(m.reason).toMatch(/model baseline-v1/);
+    const none = await run('classify', ['--explain', '--model', 'none'], line);
+    expect(JSON.parse(none.out).explain.model).toBeUndefined();
+  });
+
+  it('refuses bad usage before reaching Redis (exit 2)', async () => {
+    for (const [name, args, msg] of [
+      ['rules', ['test'], /nothing to compare/],
+      ['rules', ['check'], /unknown subcommand/],
+      ['model', ['train', '--since', '3x'], /--since takes a duration/],
+      ['model', ['promote'], /promote takes one VERSION/],
+      ['model', [], /a subcommand is required/],
+      ['model', ['train', '--weight', '0'], /--weight/],
+    ] as const) {
+      const r = await run(name, [...args]);
+      expect(r.code, `${name} ${args.join(' ')}`).toBe(2);
+      expect(r.err).toMatch(msg);
+    }
+  });
+});

@@ -11,6 +11,8 @@ import { createFetcherFromConfig, hostLimitsOf } from '../../fetch/index.js';
 import { candidateTime, rankCandidates } from '../../pipeline/candidates.js';
 import { compileTaxonomy, type Taxonomy } from '../../pipeline/classify/index.js';
 import { digestDateAt } from '../../pipeline/digest/zoned.js';
+import type { ModelScorer } from '../../pipeline/model/scorer.js';
+import { activeModel } from '../../runtime/model.js';
 import type { AuditEntry } from '../../store/audit.js';
 import { type Claim, createRedisCandidateStore, type Decision } from '../../store/candidates.js';
 import { createRedisHostLimiter } from '../../store/redis-host-limiter.js';
@@ -171,6 +173,8 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
   // Pages added by URL are read on a worker thread, made at the first add and ended with the server.
   let extractor: ArticleExtractor | undefined;
+  // Added pages are classified as the process workers classify: with the active model version.
+  let modelOf: (() => Promise<ModelScorer | undefined>) | undefined;
   app.addHook('onClose', async () => {
     await extractor?.close();
   });
@@ -553,6 +557,9 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
         records: ctx.records,
         candidates,
         extractor: (extractor ??= createArticleExtractor({ threads: 1 })),
+        ...(config.app.model.enabled
+          ? { model: (modelOf ??= activeModel(ctx.runtime.stores.models, config, ctx.log)) }
+          : {}),
         now,
       });
       await audit(

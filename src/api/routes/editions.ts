@@ -83,6 +83,7 @@ export function editionReaderOf(ctx: ApiContext): EditionReaderDeps {
     editions: ctx.editions,
     digest: ctx.runtime.config.app.digest,
     topics: () => ctx.runtime.config.topics.topics,
+    sources: () => ctx.runtime.sources(),
   };
 }
 

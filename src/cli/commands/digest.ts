@@ -1,7 +1,7 @@
 /** `geointel digest`: render the daily bulletin from a file of digest records (store-backed: queue runtime). */
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
-import { buildDigest, createKeywords, renderDigest } from '../../pipeline/digest/index.js';
+import { buildDigest, createKeywords, renderDigest, selectionOptions } from '../../pipeline/digest/index.js';
 import { parseRecord } from '../../pipeline/record-schema.js';
 import type { DigestRecord } from '../../pipeline/types.js';
 import { type Command, parseFlags, reportLine, writeJsonLine } from '../command.js';
@@ -12,8 +12,11 @@ const HELP = `Usage: geointel digest --from FILE.jsonl [--date YYYY-MM-DD] [--fo
 Renders the bulletin 地学快讯 / Geoscience Express from digest records (geointel.record/1, one JSON object a line,
 as printed by \`geointel ingest\`). With --date, day D covers stories published (else fetched) in
 [D−1 07:00, D 07:00) of digest.timeZone (config/geointel.yaml; default Asia/Shanghai); without it every record
-of the file is used. Relevant records only, one per story, in its primary topic's section, best score first,
-at most digest.perSection per section, numbered continuously.
+of the file is used. Relevant records only, one per story, in its primary topic's section. News items are
+numbered, best bulletin score first (topic score and margin, originators before relays), at most
+digest.perSection per section; a relay's item needs digest.minConfidence (0.6). Event-feed entries are not
+numbered: each section ends with an event box, one line per event sequence (region, days, count, largest
+magnitude, alert level). docs/digest.md says how items are chosen.
 
 Options:
   --from FILE     JSON Lines digest records (required for now: store-backed digests come with the queue runtime)
@@ -100,6 +103,7 @@ export const command: Command = {
       perSection: d.perSection,
       topics: config.topics.topics,
       issue,
+      ...selectionOptions(d, config.sources),
     });
     const title = lang === 'zh' ? d.titleZh : d.titleEn;
     const keywords = lang === 'zh' ? createKeywords(config.glossary, config.tags) : undefined;

@@ -8,12 +8,14 @@ import { compileTaxonomy } from '../../pipeline/classify/index.js';
 import { classifyFor, ingestDocument, normalizeFor, recordsFor } from '../../pipeline/ingest.js';
 import { parseWithRegistry } from '../../pipeline/source-match.js';
 import type { DigestRecord, Item, ParseDocument, Warning } from '../../pipeline/types.js';
+import { cliModel } from '../../runtime/model.js';
 import { storyOptionsOf } from '../../runtime/story-options.js';
 import { createMemoryStoryStore } from '../../store/memory-story-store.js';
 import { type Command, type CommandIO, parseFlags, reportLine, writeJsonLine } from '../command.js';
 import { createArticleReader, createDocumentReader, mapLimit } from '../input.js';
 
 const HELP = `Usage: geointel ingest FILE|URL… [--source ID] [--now ISO] [--max-age-days N] [--articles] [--allow-private]
+                       [--model FILE|none]
 
 Parses feeds or pages and prints one digest record (schema geointel.record/1, docs/contracts.md) per item, in
 input order, as JSON Lines: normalised, language-detected, classified, tagged and assigned to stories (one
@@ -30,6 +32,8 @@ story index across all inputs of the run). No Redis is needed.
                       the article page once (hardened fetcher: SSRF policy, robots.txt, per-host politeness)
                       and take the summary, and the date when the item has none, from it (docs/articles.md).
   --allow-private     let URL inputs and article pages reach private and loopback addresses for this run.
+  --model FILE|none   the learned model beside the lexicons (docs/classification.md): a model file, or none for
+                      the lexicons alone. Default: config model.baseline while model.enabled.
 
 Every dropped entry or distrusted field is one JSON line on stderr with a code. An input that cannot be
 read or parsed is reported on stderr and the others are still processed; the exit code is then 1. An article
@@ -57,6 +61,7 @@ export const command: Command = {
       'max-age-days': { type: 'string' },
       articles: { type: 'boolean' },
       'allow-private': { type: 'boolean' },
+      model: { type: 'string' },
     });
     if (positionals.length === 0) throw new GeoError('USAGE', 'expected at least one FILE or URL');
     const now = values.now ?? new Date().toISOString();
@@ -78,6 +83,7 @@ export const command: Command = {
       ...(maxAge === undefined ? {} : { maxItemAgeDays: maxAge }),
     };
     const taxonomy = compileTaxonomy(config.topics, config.tags);
+    const model = cliModel(values.model, config);
     const stories = createMemoryStoryStore(storyOptionsOf(config.sources));
     let fetcher: Fetcher | undefined;
     const getFetcher = () =>
@@ -105,10 +111,10 @@ export const command: Command = {
         const { records, warnings } = readArticle
           ? await ingestWithArticles(
               doc,
-              { source, fetchedAt, url: input.url, limits, taxonomy, assign },
+              { source, fetchedAt, url: input.url, limits, taxonomy, model, assign },
               (item) => fillFromArticle(item, source, { readArticle, limits, fetchedAt }),
             )
-          : await ingestDocument(doc, { source, fetchedAt, url: input.url, limits, taxonomy, assign });
+          : await ingestDocument(doc, { source, fetchedAt, url: input.url, limits, taxonomy, model, assign });
         for (const w of warnings) reportLine(io, { ...w, input: arg, source: source.id });
         reportAgeWindow(io, warnings, doc.items.length, limits.maxItemAgeDays, arg, source.id);
         for (const r of records) writeJsonLine(io.stdout, r);
@@ -161,7 +167,7 @@ async function ingestWithArticles(
     warnings.push(...f.warnings);
     if (f.item) kept.push(f.item);
   }
-  const classified = kept.map((item) => classifyFor(item, ctx.source, ctx.taxonomy));
+  const classified = kept.map((item) => classifyFor(item, ctx.source, ctx.taxonomy, ctx.model));
   const assigned = await ctx.assign(classified.map((c) => c.story));
   return { records: recordsFor(classified, assigned, ctx.source, ctx.fetchedAt), warnings };
 }

@@ -3,6 +3,7 @@ import { GeoError } from '../../errors.js';
 import { compileTaxonomy } from '../../pipeline/classify/index.js';
 import { classifyFor, normalizeFor, recordsFor } from '../../pipeline/ingest.js';
 import { parseDocument } from '../../pipeline/parse/index.js';
+import { activeModel } from '../../runtime/model.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { type Command, parseFlags, writeJsonLine } from '../command.js';
 import { chooseRedis, commandLogger } from '../serve.js';
@@ -56,7 +57,11 @@ export const command: Command = {
         limits: config.app.ingest,
       });
       const taxonomy = compileTaxonomy(config.topics, config.tags);
-      const classified = items.map((item) => classifyFor(item, source, taxonomy));
+      // The version the workers use: the promoted one in Redis, else the baseline (model.enabled).
+      const model = config.app.model.enabled
+        ? await activeModel(runtime.stores.models, config, runtime.log)()
+        : undefined;
+      const classified = items.map((item) => classifyFor(item, source, taxonomy, model));
       const stories = await runtime.stores.stories.assign(classified.map((c) => c.story));
       const outcomes = await runtime.stores.records.put(
         recordsFor(classified, stories, source, body.fetchedAt),

@@ -1,10 +1,20 @@
-import { GeoError } from '../../errors.js';
 /**
- * buildDigest: the day's edition from digest records. Day D covers [D−1 cutoff, D cutoff) in the configured
- * time zone (publishedAt, else fetchedAt); relevant records only, one per story, in its primary topic's
- * section, best score first, at most `perSection` per section; items numbered continuously across sections.
+ * buildDigest: the day's automatic edition from digest records. Day D covers [D−1 cutoff, D cutoff) in the
+ * configured time zone (publishedAt, else fetchedAt); relevant records only, one per story, in its primary
+ * topic's section. News items take the numbered slots, best bulletin score first (select.ts), at most
+ * `perSection` per section, numbered continuously across sections; a relay's item below `minConfidence` is
+ * left out. Event listings are summarised per event sequence in the section's event box (sequences.ts).
  */
+import { GeoError } from '../../errors.js';
 import type { DigestRecord } from '../types.js';
+import {
+  bulletinScore,
+  DEFAULT_MIN_CONFIDENCE,
+  isEventListing,
+  type PublishesOf,
+  passesFloor,
+} from './select.js';
+import { type EventSequence, eventSequences } from './sequences.js';
 import { addDays, parseDay, zonedDate, zonedParts, zonedTime } from './zoned.js';
 
 /** A topic of config/topics.yaml as the digest needs it. */
@@ -27,6 +37,18 @@ export interface DigestOptions {
   topics: readonly DigestTopic[];
   /** Issue number; @defaultValue the day of the year of D (deterministic). */
   issue?: number;
+  /**
+   * What each source publishes (`publishesOf(config.sources)`): relays rank below originators and need
+   * `minConfidence`; `events` sources' entries go to the event box. Absent: every source is unknown (ranked and
+   * floored as a relay) and event listings are known by their event-rule evidence or magnitude only.
+   */
+  publishes?: PublishesOf;
+  /** The relevance confidence a relay's or unknown source's item needs for a slot. @defaultValue 0.6 */
+  minConfidence?: number;
+  /** Events this close (km) and … @defaultValue 150 */
+  eventRadiusKm?: number;
+  /** … at most this many days after the sequence's last event are one sequence. @defaultValue 7 */
+  eventSpanDays?: number;
 }
 
 export interface DigestEntry {
@@ -36,7 +58,14 @@ export interface DigestEntry {
 }
 
 export interface DigestSection extends DigestTopic {
+  /** Numbered news items. */
   items: DigestEntry[];
+  /**
+   * The section's event box: one line per event sequence, highest alert then largest magnitude first (at most
+   * `perSection`). Absent from
+   * editions frozen before it existed; empty in editions built from editors' picks.
+   */
+  events?: EventSequence[];
 }
 
 export interface Digest {
@@ -104,15 +133,23 @@ export function buildDigest(records: readonly DigestRecord[], opts: DigestOption
     if (!cur || better(r, cur)) stories.set(r.storyId, r);
   }
 
+  const { publishes } = opts;
+  const floor = opts.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
   const ordered = [...opts.topics].sort((a, b) => a.order - b.order);
   let n = 0;
   const sections = ordered.map((t): DigestSection => {
-    const items = [...stories.values()]
-      .filter((r) => r.topic === t.id)
-      .sort((a, b) => primaryScore(b) - primaryScore(a) || when(b) - when(a) || (a.id < b.id ? -1 : 1))
+    const inSection = [...stories.values()].filter((r) => r.topic === t.id);
+    const score = new Map(inSection.map((r) => [r, bulletinScore(r, publishes)]));
+    const items = inSection
+      .filter((r) => !isEventListing(r, publishes) && passesFloor(r, floor, publishes))
+      .sort((a, b) => score.get(b)! - score.get(a)! || when(b) - when(a) || (a.id < b.id ? -1 : 1))
       .slice(0, perSection)
       .map((record) => ({ n: ++n, record }));
-    return { id: t.id, name: t.name, nameZh: t.nameZh, order: t.order, items };
+    const events = eventSequences(
+      inSection.filter((r) => isEventListing(r, publishes)),
+      { timeZone: tz, radiusKm: opts.eventRadiusKm, spanDays: opts.eventSpanDays },
+    ).slice(0, perSection);
+    return { id: t.id, name: t.name, nameZh: t.nameZh, order: t.order, items, events };
   });
   return { date, issue: opts.issue ?? dayOfYear(date), timeZone: tz, window, sections, count: n };
 }

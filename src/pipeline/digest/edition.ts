@@ -2,8 +2,10 @@
  * buildEdition: the digest of one edition from the editors' choices. When editors accepted stories for the
  * edition, the digest holds exactly those (their records with the editors' title/summary/titleZh/summaryZh
  * applied), each in the section the editor chose, in the editors' order, numbered continuously across
- * sections in topic order; no per-section cap (editors chose them). When they accepted none, it is the day's
- * best records, as {@link buildDigest} makes them. Pure: records and the issue number are arguments.
+ * sections in topic order; no per-section cap and no confidence floor (an editor's choice wins; a picked event
+ * listing is a numbered item like any pick, and the sections' event boxes are empty). When they accepted none,
+ * it is the day's best records, as {@link buildDigest} makes them (with its event boxes). Pure: records and the
+ * issue number are arguments.
  */
 import type { DigestRecord } from '../types.js';
 import { buildDigest, type Digest, type DigestOptions, type DigestSection } from './build.js';
@@ -65,6 +67,10 @@ export function buildEdition(input: EditionInput): EditionResult {
     cutoffHour: input.cutoffHour,
     perSection: input.perSection,
     topics: input.topics,
+    publishes: input.publishes,
+    minConfidence: input.minConfidence,
+    eventRadiusKm: input.eventRadiusKm,
+    eventSpanDays: input.eventSpanDays,
   };
   if (picks.length === 0) return { digest: buildDigest(input.dayRecords, opts), source: 'auto', omitted: [] };
 

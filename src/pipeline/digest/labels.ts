@@ -1,6 +1,7 @@
 /** Bulletin wording per language: headings, dates, section names, the text an entry shows. */
 import type { DigestRecord } from '../types.js';
 import type { Digest, DigestSection } from './build.js';
+import type { EventSequence } from './sequences.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -78,9 +79,79 @@ export function emptyLabel(lang: Lang): string {
   return lang === 'zh' ? '（本期无）' : '(no items in this issue)';
 }
 
-/** The sections a rendering shows. */
+/** The sections a rendering shows: those with numbered items or an event box (all with `showEmpty`). */
 export function shownSections(d: Digest, o: RenderOptions): DigestSection[] {
-  return o.showEmpty ? d.sections : d.sections.filter((s) => s.items.length > 0);
+  return o.showEmpty ? d.sections : d.sections.filter((s) => s.items.length > 0 || eventsOf(s).length > 0);
+}
+
+/** A section's event box (none in editions frozen before event boxes existed). */
+export function eventsOf(s: DigestSection): readonly EventSequence[] {
+  return s.events ?? [];
+}
+
+/** True when the digest shows nothing: no numbered item and no event box. */
+export function isEmptyDigest(d: Digest): boolean {
+  return d.count === 0 && d.sections.every((s) => eventsOf(s).length === 0);
+}
+
+const EVENT_NAMES: Record<string, { zh: string; en: [string, string] }> = {
+  earthquake: { zh: '地震', en: ['earthquake', 'earthquakes'] },
+  volcano: { zh: '火山活动', en: ['eruption', 'eruptions'] },
+  landslide: { zh: '滑坡', en: ['landslide', 'landslides'] },
+  subsidence: { zh: '地面沉降', en: ['subsidence event', 'subsidence events'] },
+  tsunami: { zh: '海啸', en: ['tsunami', 'tsunamis'] },
+};
+/** Magnitudes as the agencies print them: one decimal. */
+const magnitude = (m: number) => m.toFixed(1);
+const ALERT_ZH: Record<string, string> = { green: '绿色', yellow: '黄色', orange: '橙色', red: '红色' };
+
+/** The heading of a section's event box: 地震事件 (事件概览 when not all are earthquakes) / Event summary. */
+export function eventBoxTitle(events: readonly EventSequence[], lang: Lang): string {
+  if (lang === 'en') return 'Event summary';
+  return events.every((q) => q.type === 'earthquake') ? '地震事件' : '事件概览';
+}
+
+/** `7–11 October 2023` / `2023年10月7日至11日`: the days of a sequence. */
+export function dayRangeLabel(from: string, to: string, lang: Lang): string {
+  if (from === to) return dateLabel(from, lang);
+  const [y1, m1, d1] = from.split('-').map(Number) as [number, number, number];
+  const [y2, m2, d2] = to.split('-').map(Number) as [number, number, number];
+  if (lang === 'zh') {
+    if (y1 !== y2) return `${dateLabel(from, 'zh')}至${dateLabel(to, 'zh')}`;
+    return m1 === m2 ? `${y1}年${m1}月${d1}日至${d2}日` : `${y1}年${m1}月${d1}日至${m2}月${d2}日`;
+  }
+  if (y1 !== y2) return `${dateLabel(from, 'en')} – ${dateLabel(to, 'en')}`;
+  return m1 === m2
+    ? `${d1}–${d2} ${EN_MONTHS[m1 - 1]} ${y1}`
+    : `${d1} ${EN_MONTHS[m1 - 1]} – ${d2} ${EN_MONTHS[m2 - 1]} ${y1}`;
+}
+
+/**
+ * One line of an event box as its region (feed text, linked to the largest event by the renderers) and the
+ * rest: `Zindah Jān, Afghanistan` + ` · 7–11 October 2023 · 3 earthquakes, largest M 6.3 · red alert` /
+ * `｜2023年10月7日至11日｜地震3次，最大6.3级｜红色预警` (one event: `1 earthquake, M 6.4` / `地震1次，6.4级`).
+ */
+export function eventParts(q: EventSequence, lang: Lang): { region: string; rest: string } {
+  const name = EVENT_NAMES[q.type];
+  const days = dayRangeLabel(q.days.from, q.days.to, lang);
+  if (lang === 'zh') {
+    const mag = q.maxMagnitude === null ? '' : `，${q.count > 1 ? '最大' : ''}${magnitude(q.maxMagnitude)}级`;
+    const what = `${name?.zh ?? '事件'}${q.count}次${mag}`;
+    const alert = q.alertLevel ? `｜${ALERT_ZH[q.alertLevel] ?? q.alertLevel}预警` : '';
+    return { region: q.region, rest: `｜${days}｜${what}${alert}` };
+  }
+  const noun = name ? name.en[q.count === 1 ? 0 : 1] : q.count === 1 ? 'event' : 'events';
+  const mag =
+    q.maxMagnitude === null ? '' : `, ${q.count > 1 ? 'largest ' : ''}M ${magnitude(q.maxMagnitude)}`;
+  const what = `${q.count} ${noun}${mag}`;
+  const alert = q.alertLevel ? ` · ${q.alertLevel} alert` : '';
+  return { region: q.region, rest: ` · ${days} · ${what}${alert}` };
+}
+
+/** The plain text of one event-box line. */
+export function eventLine(q: EventSequence, lang: Lang): string {
+  const { region, rest } = eventParts(q, lang);
+  return `${region}${rest}`;
 }
 
 /** An http(s) URL, normalised by the WHATWG parser, or null for anything else. */

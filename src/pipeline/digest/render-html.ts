@@ -9,6 +9,10 @@ import {
   dateLabel,
   emptyLabel,
   entryText,
+  eventBoxTitle,
+  eventParts,
+  eventsOf,
+  isEmptyDigest,
   issueLabel,
   keywordLine,
   type RenderOptions,
@@ -27,7 +31,17 @@ export const CSP =
 
 const STYLE =
   'body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.6}' +
-  'h1{margin-bottom:.2rem}.meta{color:#555}article{margin:1.2rem 0}h3{font-size:1.05rem;margin:.2rem 0}.cite{color:#555}.kw{color:#333;font-size:.95rem}';
+  'h1{margin-bottom:.2rem}.meta{color:#555}article{margin:1.2rem 0}h3{font-size:1.05rem;margin:.2rem 0}.cite{color:#555}.kw{color:#333;font-size:.95rem}' +
+  '.events{border:1px solid #ccc;border-radius:4px;background:#f7f7f7;padding:.4rem 1rem;margin:1.2rem 0}.events ul{margin:.3rem 0;padding-left:1.2rem}';
+
+/** A link out: http(s) only, escaped, never with the opener or the referrer; else the escaped text. */
+function link(text: string, raw: string | undefined): string {
+  const url = safeUrl(raw);
+  const label = escapeHtml(text);
+  return url
+    ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer" target="_blank" referrerpolicy="no-referrer">${label}</a>`
+    : label;
+}
 
 /** Renders the digest as a standalone HTML document. */
 export function renderHtml(d: Digest, o: RenderOptions): string {
@@ -37,14 +51,11 @@ export function renderHtml(d: Digest, o: RenderOptions): string {
   ];
   shownSections(d, o).forEach((s, i) => {
     body.push(`<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(sectionLabel(s, i, o.lang))}</h2>`);
-    if (s.items.length === 0) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
+    const events = eventsOf(s);
+    if (s.items.length === 0 && events.length === 0) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
     for (const { n, record } of s.items) {
       const t = entryText(record, o.lang);
-      const url = safeUrl(record.url);
-      const text = escapeHtml(t.title);
-      const heading = url
-        ? `<a href="${escapeHtml(url)}" rel="noopener noreferrer" target="_blank" referrerpolicy="no-referrer">${text}</a>`
-        : text;
+      const heading = link(t.title, record.url);
       const keywords = keywordLine(record, o);
       body.push(
         `<article dir="auto"><h3 dir="auto">${n}. ${heading}</h3>` +
@@ -53,9 +64,19 @@ export function renderHtml(d: Digest, o: RenderOptions): string {
           `<p class="cite" dir="auto">${escapeHtml(t.citation)}</p></article>`,
       );
     }
+    if (events.length > 0) {
+      const title = escapeHtml(eventBoxTitle(events, o.lang));
+      const lines = events.map((q) => {
+        const { region, rest } = eventParts(q, o.lang);
+        return `<li dir="auto">${link(region, q.url)}${escapeHtml(rest)}</li>`;
+      });
+      body.push(
+        `<aside class="events" aria-label="${title}"><h3>${title}</h3><ul>${lines.join('')}</ul></aside>`,
+      );
+    }
     body.push('</section>');
   });
-  if (d.count === 0) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
+  if (isEmptyDigest(d)) body.push(`<p>${escapeHtml(emptyLabel(o.lang))}</p>`);
   return `<!DOCTYPE html>
 <html lang="${o.lang === 'zh' ? 'zh-CN' : 'en'}" dir="auto">
 <head>

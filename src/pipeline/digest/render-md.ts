@@ -5,6 +5,10 @@ import {
   dateLabel,
   emptyLabel,
   entryText,
+  eventBoxTitle,
+  eventParts,
+  eventsOf,
+  isEmptyDigest,
   issueLabel,
   keywordLine,
   type RenderOptions,
@@ -26,6 +30,13 @@ export function escapeMarkdown(s: string): string {
   );
 }
 
+/** A link whose text is feed text (escaped) and whose target is an http(s) URL, else the escaped text. */
+function mdLink(text: string, raw: string | undefined): string {
+  const url = safeUrl(raw);
+  const label = escapeMarkdown(text);
+  return url ? `[${label}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)` : label;
+}
+
 /** Renders the digest as Markdown. */
 export function renderMarkdown(d: Digest, o: RenderOptions): string {
   const out: string[] = [
@@ -35,19 +46,25 @@ export function renderMarkdown(d: Digest, o: RenderOptions): string {
   ];
   shownSections(d, o).forEach((s, i) => {
     out.push('', `## ${sectionLabel(s, i, o.lang)}`);
-    if (s.items.length === 0) out.push('', emptyLabel(o.lang));
+    const events = eventsOf(s);
+    if (s.items.length === 0 && events.length === 0) out.push('', emptyLabel(o.lang));
     for (const { n, record } of s.items) {
       const t = entryText(record, o.lang);
-      const url = safeUrl(record.url);
-      const title = escapeMarkdown(t.title);
-      const linked = url ? `[${title}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)` : title;
-      out.push('', `### ${n}. ${linked}`, '');
+      out.push('', `### ${n}. ${mdLink(t.title, record.url)}`, '');
       if (t.summary) out.push(escapeMarkdown(t.summary), '');
       const keywords = keywordLine(record, o);
       if (keywords) out.push(escapeMarkdown(keywords), '');
       out.push(escapeMarkdown(t.citation));
     }
+    // The event box: one line per event sequence, as a quoted list after the section's news.
+    if (events.length > 0) {
+      out.push('', `> **${escapeMarkdown(eventBoxTitle(events, o.lang))}**`, '>');
+      for (const q of events) {
+        const { region, rest } = eventParts(q, o.lang);
+        out.push(`> - ${mdLink(region, q.url)}${escapeMarkdown(rest)}`);
+      }
+    }
   });
-  if (d.count === 0) out.push('', emptyLabel(o.lang));
+  if (isEmptyDigest(d)) out.push('', emptyLabel(o.lang));
   return `${out.join('\n')}\n`;
 }

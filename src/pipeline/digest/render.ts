@@ -5,13 +5,19 @@ import {
   dateLabel,
   entryKeywords,
   entryText,
+  eventBoxTitle,
+  eventLine,
+  eventsOf,
   issueLabel,
   type RenderOptions,
 } from './labels.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-md.js';
 
-/** The structured edition: `geointel.digest/1`. */
+/**
+ * The structured edition: `geointel.digest/1`. Each section: its numbered `items` and its event box,
+ * `eventsTitle` and `events` (one sequence each, with the `line` the md/html renderings show).
+ */
 export function renderJson(d: Digest, o: RenderOptions): string {
   const edition = {
     schema: 'geointel.digest/1',
@@ -34,6 +40,8 @@ export function renderJson(d: Digest, o: RenderOptions): string {
         const keywords = entryKeywords(record, o);
         return { n, ...entryText(record, o.lang), ...(keywords.length ? { keywords } : {}), record };
       }),
+      eventsTitle: eventBoxTitle(eventsOf(s), o.lang),
+      events: eventsOf(s).map((q) => ({ ...q, line: eventLine(q, o.lang) })),
     })),
   };
   return `${JSON.stringify(edition, null, 2)}\n`;

@@ -156,13 +156,16 @@ export function renderVerdict(
   if (!features && verdict.by !== 'rule') {
     features = model.explain(modelInputOf(item, explanation), 5, [finalClass]).top[finalClass] ?? [];
   }
-  const reason =
-    verdict.reason ??
-    (verdict.by === 'rule'
-      ? `${verdict.rule} decides; the model is not asked`
-      : verdict.lexicon === finalClass
-        ? `the lexicon's ${finalClass} stands`
-        : undefined);
+  let reason = verdict.reason;
+  if (!reason && verdict.by === 'rule') reason = `${verdict.rule} decides; the model is not asked`;
+  else if (!reason && probabilities) {
+    const [top, p] = Object.entries(probabilities).sort((a, b) => b[1] - a[1])[0] as [string, number];
+    const settings = model.combine;
+    reason =
+      top === verdict.lexicon
+        ? `model ${verdict.version} agrees: ${top} ${p}`
+        : `model ${verdict.version} prefers ${top} ${p} to ${verdict.lexicon} ${probabilities[verdict.lexicon] ?? 0}: below the margin ${settings.margin} or the probability ${settings.minProbability}, the lexicon stands`;
+  }
   return {
     version: verdict.version,
     by: verdict.by,

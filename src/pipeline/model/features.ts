@@ -41,7 +41,7 @@ export interface FeatureConfig {
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = {
-  hashBits: 17,
+  hashBits: 15,
   charNgrams: [4, 4],
   charText: false,
   titleWords: true,
