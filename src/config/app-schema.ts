@@ -93,7 +93,7 @@ export const AppSchema = z
           .string()
           .regex(/^\d{2}:\d{2}$/)
           .default('07:30'),
-        /** The relevance confidence a relay's (or unregistered source's) item needs for an automatic slot. */
+        /** The relevance confidence (topic score) a relay's item needs for an automatic slot. */
         minConfidence: z.coerce.number().min(0).max(1).default(0.6),
         /** Event box: events this close (km) and at most `eventSpanDays` apart are one sequence. */
         eventRadiusKm: z.coerce.number().positive().default(150),

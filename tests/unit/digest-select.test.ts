@@ -121,7 +121,7 @@ describe('bulletin score and floor', () => {
     ]);
   });
 
-  it('leaves a relay’s (or unknown source’s) item below minConfidence out; an agency’s or journal’s stays', () => {
+  it('leaves a relay’s item below minConfidence out; an agency’s, journal’s or unlisted source’s stays', () => {
     const weakRelay = rec({ id: 'weak-relay', score: 0.565, source: src('physorg') });
     const weakUnknown = rec({ id: 'weak-unknown', score: 0.55, source: src('nowhere') });
     const weakAgency = rec({ id: 'weak-agency', score: 0.45 });
@@ -129,10 +129,11 @@ describe('bulletin score and floor', () => {
     const relayed = rec({ id: 'relayed', score: 0.5, source: src('physorg'), canonicalId: 'agency-item' });
     const all = [weakRelay, weakUnknown, weakAgency, weakJournal, relayed];
     const d = buildDigest(all, { ...OPTS, publishes: PUBLISHES });
-    expect(numbered(d).sort()).toEqual(['relayed', 'weak-agency', 'weak-journal']);
+    expect(numbered(d).sort()).toEqual(['relayed', 'weak-agency', 'weak-journal', 'weak-unknown']);
     const lower = buildDigest(all, { ...OPTS, publishes: PUBLISHES, minConfidence: 0.5 });
     expect(numbered(lower)).toContain('weak-relay');
-    expect(numbered(lower)).toContain('weak-unknown');
+    // Without the registry nothing is known to be a relay: no floor.
+    expect(numbered(buildDigest(all, OPTS))).toHaveLength(5);
   });
 
   it('editors’ picks stay whatever their confidence or kind (an editor’s choice wins)', () => {

@@ -141,12 +141,10 @@ function eventRecords(): DigestRecord[] {
 const TOPICS = [{ id: 'basic-geology', name: `Basic geology`, nameZh: '基础地质', order: 1 }];
 
 describe.each(['en', 'zh'] as const)('HTML digest XSS corpus (%s)', (lang) => {
-  // The payload records score 0.5 from a source no registry lists: no confidence floor, every one is shown.
   const digest = buildDigest([...records(), ...eventRecords()], {
     date: '2023-10-06',
     topics: TOPICS,
     perSection: 1000,
-    minConfidence: 0,
   });
   const html = renderDigest(digest, { format: 'html', lang, title: '<script>alert("title")</script>' });
   const $ = cheerio.load(html);

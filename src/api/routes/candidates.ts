@@ -548,6 +548,8 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { url } = request.body;
       const topic = request.body.topic === undefined ? undefined : topicOf(request.body.topic);
       const now = ctx.now();
+      extractor ??= createArticleExtractor({ threads: 1 });
+      if (config.app.model.enabled) modelOf ??= activeModel(ctx.runtime.stores.models, config, ctx.log);
       const res = await addByUrl(url, topic, {
         fetcher,
         config,
@@ -556,10 +558,8 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
         stories: ctx.runtime.stores.stories,
         records: ctx.records,
         candidates,
-        extractor: (extractor ??= createArticleExtractor({ threads: 1 })),
-        ...(config.app.model.enabled
-          ? { model: (modelOf ??= activeModel(ctx.runtime.stores.models, config, ctx.log)) }
-          : {}),
+        extractor,
+        ...(modelOf ? { model: modelOf } : {}),
         now,
       });
       await audit(

@@ -39,11 +39,11 @@ export interface DigestOptions {
   issue?: number;
   /**
    * What each source publishes (`publishesOf(config.sources)`): relays rank below originators and need
-   * `minConfidence`; `events` sources' entries go to the event box. Absent: every source is unknown (ranked and
-   * floored as a relay) and event listings are known by their event-rule evidence or magnitude only.
+   * `minConfidence`; `events` sources' entries go to the event box. Absent: every source is unknown (no floor)
+   * and event listings are known by their event-rule evidence or magnitude only.
    */
   publishes?: PublishesOf;
-  /** The relevance confidence a relay's or unknown source's item needs for a slot. @defaultValue 0.6 */
+  /** The relevance confidence a relay's item needs for a slot. @defaultValue 0.6 */
   minConfidence?: number;
   /** Events this close (km) and … @defaultValue 150 */
   eventRadiusKm?: number;

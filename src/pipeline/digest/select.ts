@@ -4,11 +4,12 @@
  * 1. Raw event listings (an event feed's entries, or records an event rule decided) never take a numbered slot:
  *    they are summarised per event sequence in the section's event box (sequences.ts). Research and policy
  *    news fill the slots.
- * 2. Relevance confidence: the primary topic's score, with its margin over the runner-up. A relay's item (or
- *    an item of a source the registry does not know) needs `minConfidence` to be drafted at all: relays
- *    republish every science release, and the classify gate admits one of their items on little more than one
- *    strong title term. The items of agencies, programmes and journals, and a relay's item whose story has an
- *    originator's item, need only the classify gate (those sources publish for the remit).
+ * 2. Relevance confidence: the primary topic's score, with its margin over the runner-up. A relay's item needs
+ *    `minConfidence` to be drafted at all: relays republish every science release, and the classify gate
+ *    admits one of their items on little more than one strong title term. The items of agencies, programmes
+ *    and journals, and a relay's item whose story has an originator's item, need only the classify gate (those
+ *    sources publish for the remit); so do the items of sources the registry does not list (nothing is known
+ *    against them: they rank a little below originators, and take no floor).
  * 3. Originating agency over relay: a relay's item ranks below the same confidence from an originator, unless
  *    its story carries the originator's item (the dedupe stage makes that item canonical).
  * Editors' picks (edition.ts) are not selected: an editor's choice always stays.
@@ -93,11 +94,9 @@ export function bulletinScore(r: DigestRecord, publishes?: PublishesOf): number 
   return (ORIGIN_WEIGHT[originOf(r, publishes)] * (c + MARGIN_WEIGHT * m)) / (1 + MARGIN_WEIGHT);
 }
 
-/** Whether a news item may take an automatic slot: relays and unknown sources need `minConfidence`. */
+/** Whether a news item may take an automatic slot: a relay's item needs `minConfidence`. */
 export function passesFloor(r: DigestRecord, minConfidence: number, publishes?: PublishesOf): boolean {
-  const origin = originOf(r, publishes);
-  if (origin !== 'relay' && origin !== 'unknown') return true;
-  return relevanceConfidence(r) >= minConfidence;
+  return originOf(r, publishes) !== 'relay' || relevanceConfidence(r) >= minConfidence;
 }
 
 /** The selection settings of `digest:` (config/geointel.yaml) and the registry, as digest options. */
