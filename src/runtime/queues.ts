@@ -63,6 +63,23 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   },
 };
 
+/**
+ * Stalls (a job whose worker died or lost its lock) a job survives before BullMQ fails it "job stalled more than
+ * allowable limit" (worker option `maxStalledCount`). A fetch, article or delivery job so failed costs little:
+ * the next scheduled fetch asks the feed again, a page is optional, a webhook is redelivered. A process job holds
+ * items already fetched and acknowledged, which the feed may never serve again, and its stage is idempotent (seen
+ * and emit are one script): it survives as many stalls as it has attempts, so a worker killed again and again
+ * (or killed, then caught by a Redis outage longer than its lock) does not lose them. A process job that
+ * crashes its worker every time ends failed after 5 starts.
+ */
+export const MAX_STALLED: Record<QueueName, number> = {
+  fetch: 1,
+  process: 4,
+  deliver: 1,
+  article: 1,
+  translate: 1,
+};
+
 /** Longest wait before a retry. */
 export const MAX_RETRY_DELAY_MS = 15 * 60_000;
 

@@ -53,6 +53,7 @@ import {
   retryDelay,
 } from './queues.js';
 import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
+import { type OomBackoff, oomBackoff } from './oom-backoff.js';
 import { reconcileSchedulers, wantedDigestSchedulers, wantedFetchSchedulers } from './schedules.js';
 import { storyOptionsOf } from './story-options.js';
 
@@ -362,6 +363,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
 
   const workers: Worker[] = [];
+  const backoffs = new Map<Worker, OomBackoff>();
   for (const queueName of new Set(opts.roles.flatMap((r) => QUEUES_OF_ROLE[r]))) {
     if (queueName === 'translate' && !translator) continue;
     const role = queueName;
@@ -372,7 +374,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       lockDuration: timings.lockDuration,
       stalledInterval: timings.stalledInterval,
       drainDelay: timings.drainDelay,
-      maxStalledCount: 1,
+      maxStalledCount: MAX_STALLED[role],
       settings: {
         // Webhook jobs name their own base delay (webhooks.backoffMs); the others double from 2 s.
         backoffStrategy: (attempts, _type, err, job) =>
@@ -385,7 +387,15 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const logError = onceEvery(10_000, (err: string, repeated: number) =>
       wlog.warn({ err, ...(repeated ? { repeated } : {}) }, 'worker error'),
     );
-    worker.on('error', (err) => logError(err.message));
+    // While Redis refuses writes (OOM) the worker pauses and resumes after a growing delay (oom-backoff.ts).
+    const backoff = oomBackoff(worker, {
+      onPause: (pauseMs, pauses) => wlog.info({ pauseMs, pauses }, 'redis out of memory; worker paused'),
+    });
+    backoffs.set(worker, backoff);
+    worker.on('error', (err) => {
+      logError(err.message);
+      backoff.onError(err);
+    });
     worker.on('failed', (job: Job | undefined, err) =>
       wlog.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
     );
@@ -460,8 +470,19 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     } catch (err) {
       checks.redis = `unavailable: ${(err as Error).message}`;
     }
-    for (const w of workers) checks[`worker:${w.name}`] = w.isRunning() ? 'running' : 'stopped';
-    return { ready: Object.values(checks).every((c) => c === 'ok' || c === 'running'), checks };
+    for (const w of workers) {
+      // A worker paused by the OOM backoff is well and resumes by itself; the check says when.
+      const until = backoffs.get(w)?.pausedUntil();
+      checks[`worker:${w.name}`] = until
+        ? `backoff: redis out of memory, resumes in ${Math.max(0, until - Date.now())} ms`
+        : w.isRunning()
+          ? 'running'
+          : 'stopped';
+    }
+    return {
+      ready: Object.values(checks).every((c) => c === 'ok' || c === 'running' || c.startsWith('backoff')),
+      checks,
+    };
   }
 
   const metricsPort = opts.metricsPort === undefined ? config.app.http.metricsPort : opts.metricsPort;
@@ -501,7 +522,11 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
           workers.map(async (w) => {
             // pause() stops taking jobs and waits for the active ones; close() would return the same pending
             // promise to a later close(true), so the forced close must not start from a graceful close.
-            const graceful = w.pause(false).then(() => true);
+            // A worker the OOM backoff paused is resumed first: pause() of a paused worker would not wait.
+            const resumeFirst = backoffs.get(w)?.stop() && w.isPaused();
+            const graceful = (resumeFirst ? w.resume() : Promise.resolve())
+              .then(() => w.pause(false))
+              .then(() => true);
             const timer = new Promise<boolean>((r) =>
               setTimeout(() => r(false), timings.closeTimeoutMs).unref(),
             );

@@ -15,8 +15,14 @@ import { GeoError, isGeoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MailTransport } from '../mail/transport.js';
 import type { Digest } from '../pipeline/digest/build.js';
+import { isEmptyDigest } from '../pipeline/digest/labels.js';
 import { digestDateAt } from '../pipeline/digest/zoned.js';
-import { composeDigestMail, type MailList, unsubscribeLink } from '../pipeline/mail/compose.js';
+import {
+  composeDigestMail,
+  editionForList,
+  type MailList,
+  unsubscribeLink,
+} from '../pipeline/mail/compose.js';
 import type { DigestRecord } from '../pipeline/types.js';
 import { forQueue } from '../runtime/queues.js';
 import type { MailStore } from '../store/mail.js';
@@ -61,13 +67,16 @@ export async function sendDigestMail(deps: MailWorkerDeps, date: string): Promis
   const result: MailResult = { date, sent: 0, skipped: 0, rejected: 0 };
   if (lists.length === 0) return { ...result, nothing: true };
   const edition = await deps.edition(date);
-  if (!edition || edition.digest.count === 0) {
+  // A day of event summaries alone is mailed; a day with nothing at all is not.
+  if (!edition || isEmptyDigest(edition.digest)) {
     log.info('nothing to mail: the edition has no items');
     return { ...result, nothing: true };
   }
   const secret = await deps.store.secret();
   let transient: unknown = null;
   for (const list of lists) {
+    // A list whose sections hold nothing that day gets no mail.
+    if (isEmptyDigest(editionForList(edition.digest, list.topics))) continue;
     const to = [...new Set(list.to.map((a) => a.trim().toLowerCase()))];
     const [sent, unsub] = await Promise.all([
       deps.store.sent(date, list.id, to),

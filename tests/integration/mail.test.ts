@@ -165,6 +165,13 @@ describe('the e-mailed digest', () => {
     await sendDigestMail(deps(cfg), DATE);
     expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['stay@example.org']);
     expect(await sendDigestMail(deps(cfg), '2023-10-07')).toMatchObject({ nothing: true, sent: 0 });
+    // A list of a topic with nothing that day gets no mail.
+    const quiet = config(
+      { lists: [{ id: 'quiet', lang: 'zh', topics: ['no-such-topic'], to: ['q@example.org'] }] },
+      [],
+    );
+    expect(await sendDigestMail(deps(quiet), DATE)).toMatchObject({ sent: 0, skipped: 0 });
+    expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['stay@example.org']);
     expect(unsubscribeSignature('s', 'default', ' A@B.org ')).toBe(
       unsubscribeSignature('s', 'default', 'a@b.org'),
     );
