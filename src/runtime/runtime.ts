@@ -41,11 +41,13 @@ import { FANOUT_GROUP, startWebhookFanout, type WebhookFanout } from '../workers
 import { type Leadership, publishRegistry, registryHash, startLeadership, storedRegistry } from './leader.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { activeModel } from './model.js';
+import { type OomBackoff, oomBackoff } from './oom-backoff.js';
 import { type OpsServer, type Readiness, startOpsServer } from './ops-server.js';
 import {
   backoffBaseOf,
   idPart,
   JOB_OPTIONS,
+  MAX_STALLED,
   QUEUES,
   QUEUES_OF_ROLE,
   type QueueName,
@@ -53,7 +55,6 @@ import {
   retryDelay,
 } from './queues.js';
 import { checkRedisSettings, connect, type RedisTarget, redisOptions } from './redis.js';
-import { type OomBackoff, oomBackoff } from './oom-backoff.js';
 import { reconcileSchedulers, wantedDigestSchedulers, wantedFetchSchedulers } from './schedules.js';
 import { storyOptionsOf } from './story-options.js';
 

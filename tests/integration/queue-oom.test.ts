@@ -8,11 +8,18 @@
  *   state entry: no half-added job), and a refused single add left nothing. A refused bulk may have added a
  *   prefix of its jobs (BullMQ's addBulk is a pipeline, not a transaction): those are whole too, and adding the
  *   bulk again with its deterministic ids adds only the rest;
- * - workers started while Redis is full stay up (their refused writes are `error` events they log);
+ * - workers started while Redis is full stay up (their refused writes are `error` events they log) and back
+ *   off: a worker whose fetch is refused for OOM pauses and resumes after a growing delay
+ *   (src/runtime/oom-backoff.ts). The control — three plain BullMQ workers on the same full Redis, for 1.5 s —
+ *   shows the spin the backoff ends (thousands of error events a second); the runtime's workers must have at
+ *   most a hundredth of the control's rate of error events and at most half its CPU per second (test process
+ *   and redis-server), stay ready (`/readyz` checks say `backoff`), and still drain the backlog;
  * - once the limit is raised, the backlog drains to 0: every acknowledged job completed, none failed, and each
  *   article is stored and streamed once.
  * Timings: SHORT_TIMINGS (lock 1 s, stalled check 0.5 s, drain 1 s).
  */
+
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
@@ -71,6 +78,31 @@ async function jobsInRedis(prefix: string, queue: string, idPrefix: string) {
     id.startsWith(idPrefix),
   );
   return { hashes, inStates, wait: wait.length };
+}
+
+/** CPU seconds redis-server has used (user + sys). */
+async function redisCpuMs(): Promise<number> {
+  const info = await admin.info('cpu');
+  const f = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)![1]);
+  return (f('used_cpu_user') + f('used_cpu_sys')) * 1000;
+}
+
+/** Error events per second and CPU ms per second (this process, redis-server) over `run()`. */
+async function spinOf(run: () => Promise<number>) {
+  const cpu0 = process.cpuUsage();
+  const redis0 = await redisCpuMs();
+  const t0 = performance.now();
+  const events = await run();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const redisMs = (await redisCpuMs()) - redis0;
+  return {
+    ms: Math.round(ms),
+    events,
+    eventsPerS: Math.round((events * 1000) / ms),
+    cpuMsPerS: Math.round(((cpu.user + cpu.system) / 1000 / ms) * 1000),
+    redisCpuMsPerS: Math.round((redisMs / ms) * 1000),
+  };
 }
 
 const isOom = (err: unknown) => /\bOOM command not allowed/.test(String((err as Error)?.message ?? err));
@@ -196,12 +228,31 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
       const present = acked.length + bulkPresent.length;
       expect(r.wait).toBe(present);
       expect(await counts(producer.queues.fetch)).toMatchObject({ waiting: present, active: 0 });
-      // 4. Workers started while Redis is full: up, their refused writes logged as error events, nothing lost.
-      // Their log is kept: one line per distinct error per 10 s per worker, not one per refused command.
+      // 4a. The control: three plain BullMQ workers (no backoff) on empty queues of their own, 1.5 s.
+      const controlErrors: string[] = [];
+      const control = await spinOf(async () => {
+        const plain = ['fetch', 'process', 'article'].map(
+          (q) =>
+            new Worker(q, async () => null, {
+              connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null },
+              prefix: `${prefix}-control`,
+            }),
+        );
+        for (const w of plain) w.on('error', (err) => controlErrors.push(err.message));
+        await sleep(1_500);
+        const n = controlErrors.length;
+        await Promise.all(plain.map((w) => w.close(true)));
+        return n;
+      });
+      expect(controlErrors.some(isOom), 'the control met the refusals').toBe(true);
+
+      // 4b. Workers started while Redis is full: up, their refused writes logged as error events, nothing lost.
+      // Their log is kept: one line per distinct error per 10 s per worker, not one per refused command; each
+      // OOM pauses the worker (one info line per pause) for a growing delay.
       const errors: string[] = [];
-      const logLines: Array<{ msg: string }> = [];
+      const logLines: Array<{ msg: string; pauseMs?: number }> = [];
       const workerLog = createLogger({
-        level: 'warn',
+        level: 'info',
         destination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
       });
       workers = await startRuntime(config, {
@@ -211,10 +262,31 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
         log: workerLog,
       });
       for (const w of workers.workers) w.on('error', (err) => errors.push(err.message));
-      const fullFor = Date.now();
-      await sleep(3_000);
-      const fullMs = since(fullFor);
-      expect(workers.workers.every((w) => w.isRunning())).toBe(true);
+      const backedOff = await spinOf(async () => {
+        await sleep(3_000);
+        return errors.length;
+      });
+      const fullMs = backedOff.ms;
+      const readiness = await workers.readiness();
+      expect(readiness.ready, JSON.stringify(readiness.checks)).toBe(true);
+      const workerChecks = Object.entries(readiness.checks).filter(([k]) => k.startsWith('worker:'));
+      expect(workerChecks.length).toBe(workers.workers.length);
+      for (const [, v] of workerChecks) expect(v).toMatch(/^(running|backoff: redis out of memory)/);
+      const pauses = logLines.filter((l) => l.msg === 'redis out of memory; worker paused');
+      expect(pauses.length, 'the workers paused').toBeGreaterThanOrEqual(workers.workers.length);
+      // Growing: some worker paused longer than the first pause.
+      expect(Math.max(...pauses.map((l) => l.pauseMs!))).toBeGreaterThan(
+        Math.min(...pauses.map((l) => l.pauseMs!)),
+      );
+      expect(backedOff.eventsPerS, JSON.stringify({ control, backedOff })).toBeLessThanOrEqual(
+        Math.max(1, control.eventsPerS / 100),
+      );
+      expect(backedOff.cpuMsPerS, JSON.stringify({ control, backedOff })).toBeLessThanOrEqual(
+        control.cpuMsPerS / 2,
+      );
+      expect(backedOff.redisCpuMsPerS, JSON.stringify({ control, backedOff })).toBeLessThanOrEqual(
+        control.redisCpuMsPerS / 2,
+      );
       const errorLines = logLines.filter((l) => l.msg === 'worker error').length;
       expect(errors.length, 'the workers met the refusals').toBeGreaterThan(0);
       expect(errorLines).toBeGreaterThan(0);
@@ -256,6 +328,10 @@ describe('T-Q7 Redis out of memory (noeviction)', () => {
         apiOomMs: apiMs,
         workerErrorsWhileFull: errors.length,
         workerErrorsPerS: Math.round((errors.length * 1000) / fullMs),
+        control,
+        backedOff,
+        pauses: pauses.length,
+        pauseMs: pauses.map((l) => l.pauseMs),
         workerErrorLogLines: errorLines,
         workerErrorSample: errors.slice(0, 2),
         completedWhileFull: during.completed,
