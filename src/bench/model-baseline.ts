@@ -130,7 +130,9 @@ export function trainBaseline(
   const taxonomyHash = createHash('sha256')
     .update(readFileSync(join(root, 'config', 'topics.yaml')))
     .digest('hex');
-  const labelsCommit = gitCommit(root, 'tests/fixtures/labels/train-v2.jsonl') ?? gitCommit(root, 'tests/fixtures/labels/dev.jsonl');
+  const labelsCommit =
+    gitCommit(root, 'tests/fixtures/labels/train-v2.jsonl') ??
+    gitCommit(root, 'tests/fixtures/labels/dev.jsonl');
   const now = (opts.now ?? (() => new Date()))();
   const { file } = trainModel([...items, ...extra], settings, {
     version,
