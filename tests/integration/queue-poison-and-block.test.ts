@@ -78,10 +78,13 @@ async function stallWatcher(queue: string, prefix: string): Promise<Worker> {
   return w;
 }
 
+/** T-Q8: the normal jobs queued beside the poison job (the plan's 50). */
+const NORMAL_JOBS = 50;
+
 describe('T-Q8 poison job', () => {
-  it('a fetch that crashes its worker on every start fails after maxStalledCount + 1 starts; 20 other jobs complete', async () => {
+  it('a fetch that crashes its worker on every start fails after maxStalledCount + 1 starts; 50 other jobs complete', async () => {
     const t0 = Date.now();
-    const plan = planFeeds({ feeds: 20, perFeed: 3, shared: 0, seed: 8 });
+    const plan = planFeeds({ feeds: NORMAL_JOBS, perFeed: 3, shared: 0, seed: 8 });
     const sources = [...plan.feeds].map(([name, items]) => {
       server.route(`/q8/${name}.xml`, { kind: 'feed', body: rssOf(name, items) });
       return { id: name, url: server.url(`/q8/${name}.xml`), enabled: false };
@@ -95,7 +98,7 @@ describe('T-Q8 poison job', () => {
       configDir: writeConfigDir(sources),
       extra: { GEOINTEL_QUEUE_FETCH_CONCURRENCY: '1' },
     });
-    // This process runs the process role (the records of the 20 feeds); the fetch role runs in the child.
+    // This process runs the process role (the records of the 50 feeds); the fetch role runs in the child.
     const rt = await startRuntime(testConfig(sources, prefix), {
       url: redis.url,
       roles: ['process'],
@@ -148,15 +151,15 @@ describe('T-Q8 poison job', () => {
       expect(crashes).toBe(2);
       expect(server.hits('/q8/poison.xml')).toBe(2);
       expect(poison.stalledCounter).toBe(2);
-      expect(await counts(rt.queues.fetch)).toMatchObject({ completed: 20, failed: 1 });
-      expect(await counts(rt.queues.process)).toMatchObject({ completed: 20, failed: 0 });
+      expect(await counts(rt.queues.fetch)).toMatchObject({ completed: NORMAL_JOBS, failed: 1 });
+      expect(await counts(rt.queues.process)).toMatchObject({ completed: NORMAL_JOBS, failed: 0 });
       const others = (await allJobs(rt.queues.fetch)).filter((j) => j.id !== 'q8-poison');
       expect(others.every((j) => j.returnvalue?.status === 200)).toBe(true);
       const streamed = (await streamRecords(rt)).map((e) => articleOf(e.record.url));
       expect(new Set(streamed)).toEqual(plan.articles);
       expect(streamed).toHaveLength(plan.articles.size);
       console.info(
-        `T-Q8: poison failed after ${crashes} crashing starts; 20 jobs completed; ${since(t0)} ms`,
+        `T-Q8: poison failed after ${crashes} crashing starts; ${NORMAL_JOBS} jobs completed; ${since(t0)} ms`,
       );
     } finally {
       stopping = true;

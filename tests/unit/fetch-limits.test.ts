@@ -113,11 +113,14 @@ describe('T-F6 size', () => {
   it.each([
     ['shorter than Content-Length', '/cl-lie?claim=1000&send=10'],
     ['longer than Content-Length', '/cl-lie?claim=10&send=1000'],
-  ])('a body %s is an error, not a hang or a truncated success', async (_name, path) => {
-    const r = await failure(make({ idleTimeoutMs: 2000 }).fetch(pub.url(path)));
-    expect(r.code).toBe('NETWORK_ERROR');
-    expect(r.ms).toBeLessThan(1000);
-  });
+  ])(
+    'Content-Length mismatch: a body %s is an error, not a hang or a truncated success',
+    async (_name, path) => {
+      const r = await failure(make({ idleTimeoutMs: 2000 }).fetch(pub.url(path)));
+      expect(r.code).toBe('NETWORK_ERROR');
+      expect(r.ms).toBeLessThan(1000);
+    },
+  );
 });
 
 describe('T-F7 compression', () => {
