@@ -4,6 +4,7 @@ import type { Config } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { demoSources, startCaptureServer } from '../../demo/capture-server.js';
 import { GeoError } from '../../errors.js';
+import { digestDateAt } from '../../pipeline/digest/zoned.js';
 import { ROLES } from '../../runtime/queues.js';
 import { openRuntime, type Runtime } from '../../runtime/runtime.js';
 import { type Command, parseFlags } from '../command.js';
@@ -99,8 +100,10 @@ export const command: Command = {
     redis-cli ${socket} XRANGE ${runtime.keys.stream('all')} - + COUNT 3
     redis-cli ${socket} XLEN ${runtime.keys.stream('energy-minerals')}
     curl -s http://127.0.0.1:${api.port}/metrics | grep geointel_items_total
-    GEOINTEL_PREFIX=${runtime.keys.prefix} npx geointel token create --name me --role viewer
+    GEOINTEL_PREFIX=${runtime.keys.prefix} npx geointel token create --name me --role editor
     curl -H 'Authorization: Bearer <token>' http://127.0.0.1:${api.port}/v1/records?topic=energy-minerals
+    http://127.0.0.1:${api.port}/  (pages: sign in with that token — dashboard, editor queue, digest builder)
+  digests: undated items land in the edition of ${digestDateAt(Date.now(), config.app.digest.timeZone, config.app.digest.cutoffHour)} (/v1/digests/<date>), dated ones in their own day's
 `);
       const progress = setInterval(() => {
         summary(runtime!)
