@@ -85,6 +85,10 @@ kbd{border:1px solid var(--line);border-bottom-width:2px;border-radius:3px;paddi
 .badge.draft-badge{background:#fdecc8;color:#7a4a00}
 .also-fits{margin:.3rem 0;font-size:.9em}
 .bulletin .also-fits{margin:.2rem 0 0}
+.bulletin .events{margin:.8rem 0;padding:.5rem .8rem;border:1px solid var(--line);border-left:4px solid #132a43;border-radius:4px}
+.bulletin .events h3{margin:0 0 .2rem;font-size:1em}
+.bulletin .events ul{margin:.3rem 0 0;padding-left:1.2rem}
+.bulletin .events li{display:list-item;padding:.15rem 0;border:0}
 .login{max-width:28rem;margin:3rem auto}
 #event-list{max-height:22rem;overflow:auto}
 form.actions label{display:inline;margin:0 .3rem 0 0}

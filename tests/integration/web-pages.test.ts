@@ -290,6 +290,99 @@ describe('dashboard', () => {
   });
 });
 
+describe("the digest builder's event box", () => {
+  it("shows each section's event sequences of the demo's earthquakes, read-only, as the digest JSON gives them", async () => {
+    const { digest } = stack.runtime.config.app;
+    type Box = {
+      id: string;
+      items: unknown[];
+      eventsTitle: string;
+      events: Array<{ line: string; region: string; url: string; count: number }>;
+    };
+    const stored = await stack.runtime.stores.records.storiesBetween(0, Number.MAX_SAFE_INTEGER);
+    const quakes = stored.filter((r) => r.source.id === 'usgs-earthquakes');
+    expect(quakes.length).toBeGreaterThanOrEqual(5);
+    // The truth: the API's draft of each day that holds an earthquake; the day with the most event lines.
+    const days = [
+      ...new Set(quakes.map((r) => digestDateAt(candidateTime(r), digest.timeZone, digest.cutoffHour))),
+    ];
+    let best: { date: string; en: Box[] } | undefined;
+    for (const d of days.sort()) {
+      const { sections } = await apiAs<{ sections: Box[] }>('viewer', `/v1/digests/${d}?format=json&lang=en`);
+      const boxes = sections.filter((s) => s.events.length > 0);
+      const lines = (b: Box[]) => b.reduce((n, s) => n + s.events.length, 0);
+      if (boxes.length > 0 && (!best || lines(boxes) > lines(best.en))) best = { date: d, en: boxes };
+    }
+    expect(best, "a day whose digest has an event box of the demo's earthquakes").toBeDefined();
+    const { date, en } = best!;
+    const zh = (await apiAs<{ sections: Box[] }>('viewer', `/v1/digests/${date}?format=json&lang=zh`))
+      .sections;
+
+    const page = await chrome.newPage();
+    await signIn(page, 'editor', `/digest?date=${date}`);
+    // Time from navigation to the boxes drawn (loopback, the API's JSON and the page's script).
+    const started = Date.now();
+    await page.goto(`${origin}/digest?date=${date}`);
+    await page.waitForSelector('#bulletin[data-version] aside.events', { timeout: 10_000 });
+    measured.eventBoxMs = Date.now() - started;
+    await page.click('#bulletin button[data-lang="en"]');
+    await page.waitForSelector('#bulletin button[data-lang="en"][aria-pressed="true"]');
+    await page.waitForSelector('#bulletin aside.events');
+    /** The page's boxes: heading, lines, links (href, rel, target) and any control inside. */
+    const read = (id: string) =>
+      page.$eval(`#bulletin section[data-section="${id}"] aside.events`, (el) => ({
+        title: el.querySelector('h3')?.textContent ?? '',
+        lines: [...el.querySelectorAll('li')].map((li) => li.textContent ?? ''),
+        links: [...el.querySelectorAll('a')].map((a) => ({
+          text: a.textContent ?? '',
+          href: a.getAttribute('href'),
+          rel: a.getAttribute('rel'),
+          target: a.getAttribute('target'),
+        })),
+        controls: el.querySelectorAll('button, input, select, [draggable]').length,
+      }));
+    const check = async (boxes: Box[]) => {
+      for (const s of boxes.filter((b) => b.events.length > 0)) {
+        const got = await read(s.id);
+        expect(got.title).toBe(s.eventsTitle);
+        expect(got.lines).toEqual(s.events.map((q) => q.line));
+        expect(got.controls, 'read-only: no move, no order').toBe(0);
+        const linked = s.events.filter((q) => /^https?:/i.test(q.url));
+        expect(got.links).toEqual(
+          linked.map((q) => ({
+            text: q.region,
+            href: new URL(q.url).href,
+            rel: 'noopener noreferrer',
+            target: '_blank',
+          })),
+        );
+      }
+    };
+    // Exactly the sections with events carry a box.
+    const boxed = await page.$$eval('#bulletin section[data-section]:has(aside.events)', (els) =>
+      els.map((e) => e.getAttribute('data-section') ?? ''),
+    );
+    expect(boxed.sort()).toEqual(en.map((s) => s.id).sort());
+    await check(en);
+    measured.eventLines = en.reduce((n, s) => n + s.events.length, 0);
+    measured.eventsInLines = en.reduce((n, s) => n + s.events.reduce((m, q) => m + q.count, 0), 0);
+    await chrome.screenshot(page, 'digest-events');
+    // The Chinese bulletin: the box as the zh digest gives it (地震事件 …); the note stays in the interface's language.
+    await page.click('#bulletin button[data-lang="zh"]');
+    const zhBoxes = zh.filter((s) => s.events.length > 0);
+    await waitText(
+      page,
+      `#bulletin section[data-section="${zhBoxes[0]!.id}"] aside.events h3`,
+      zhBoxes[0]!.eventsTitle,
+    );
+    await check(zhBoxes);
+    expect(await page.textContent('#bulletin aside.events .events-note')).toBe(
+      MESSAGES.en['digest.eventsNote'],
+    );
+    await page.close();
+  });
+});
+
 describe("the editors' workflow", () => {
   it('claims, edits the zh fields of and accepts candidates, reorders the draft and publishes it', async () => {
     const { digest } = stack.runtime.config.app;

@@ -5,11 +5,13 @@
  * with the bulletin's next issue number (POST /v1/editions/:date/publish, naming the version reviewed) and
  * the archive of published editions (GET /v1/editions). Each item shows the other section it also fits (its
  * record's runner-up, issue #12) and, in a draft of the editors' picks, moves it there in one click
- * (PUT /v1/editions/:date/items/:storyId/section, edits kept).
+ * (PUT /v1/editions/:date/items/:storyId/section, edits kept). Each section also shows its event box, read-only
+ * (the event feeds' sequences as the digest JSON gives them, `eventsTitle` and one `line` per sequence: not
+ * editors' picks, so no move or order), as text, the region linked to the largest event's http(s) page.
  */
 import { api, describeError } from './api.js';
 import { boot, data, t } from './boot.js';
-import { feedText, h, notice, pageLink, replace } from './dom.js';
+import { feedText, h, link, notice, pageLink, replace } from './dom.js';
 import { alsoFits, type RecordView, scoreText, topicName, when } from './format.js';
 
 interface EditionState {
@@ -33,7 +35,22 @@ interface DigestJson {
     id: string;
     name: string;
     items: Array<{ n: number; title: string; summary: string; citation: string; record: RecordView }>;
+    /** Absent from editions frozen before event boxes existed. */
+    eventsTitle?: string;
+    events?: EventLine[];
   }>;
+}
+/** One event sequence of a section's event box (docs/digest.md), as much of it as the page shows. */
+interface EventLine {
+  type: string;
+  region: string;
+  days: { from: string; to: string };
+  count: number;
+  maxMagnitude: number | null;
+  alertLevel: string | null;
+  url: string;
+  /** The whole line in the bulletin's language: the region, then days, count, magnitude and alert. */
+  line: string;
 }
 
 let date = data<string>('date');
@@ -124,6 +141,43 @@ function alsoFitsLine(record: RecordView, section: string, movable: boolean): HT
   );
 }
 
+/**
+ * A section's event box: read-only, text only. The region links to the largest event's page when that is an
+ * http(s) URL (new tab, `rel="noopener noreferrer"`); the rest of the line is text. Null without events.
+ */
+function eventBox(title: string | undefined, events: readonly EventLine[]): HTMLElement | null {
+  if (events.length === 0) return null;
+  const heading = title || t('digest.events');
+  return h(
+    'aside',
+    { class: 'events', 'aria-label': heading, 'data-events': events.length },
+    feedText('h3', heading),
+    h('p', { class: 'muted events-note' }, t('digest.eventsNote')),
+    h(
+      'ul',
+      null,
+      events.map((q) => {
+        const split = q.region !== '' && q.line.startsWith(q.region);
+        const rest = split ? q.line.slice(q.region.length) : q.line;
+        return h(
+          'li',
+          {
+            dir: 'auto',
+            'data-d': true,
+            'data-type': q.type,
+            'data-count': q.count,
+            'data-magnitude': q.maxMagnitude,
+            'data-alert': q.alertLevel,
+          },
+          split ? link(q.url, { class: 'region', title: t('digest.eventOpen') }, q.region) : null,
+          rest,
+          split ? null : [' ', link(q.url, { class: 'region' }, t('digest.eventOpen'))],
+        );
+      }),
+    ),
+  );
+}
+
 async function publish(button: HTMLButtonElement): Promise<void> {
   if (!state) return;
   if (!confirming) {
@@ -170,7 +224,7 @@ function render(): void {
     t('digest.publish'),
   );
   publishButton.addEventListener('click', () => void publish(publishButton));
-  const sections = d.sections.filter((sec) => sec.items.length > 0);
+  const sections = d.sections.filter((sec) => sec.items.length > 0 || (sec.events?.length ?? 0) > 0);
   replace(
     box,
     h(
@@ -211,6 +265,7 @@ function render(): void {
         'section',
         { 'data-section': sec.id },
         feedText('h2', sec.name),
+        sec.items.length === 0 ? h('p', { class: 'muted' }, t('digest.sectionEmpty')) : null,
         h(
           'ol',
           null,
@@ -255,6 +310,7 @@ function render(): void {
             );
           }),
         ),
+        eventBox(sec.eventsTitle, sec.events ?? []),
       ),
     ),
   );
