@@ -47,7 +47,9 @@ describe('npm run eval:holdout', () => {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as SetScores & { eval: string });
   // The figures stay out of the test log: the sealed hold-out is scored on purpose, with `npm run eval:holdout`.
-  console.log(`label eval: ${json.length} sets scored in ${seconds.toFixed(2)} s (figures: npm run eval:holdout)`);
+  console.log(
+    `label eval: ${json.length} sets scored in ${seconds.toFixed(2)} s (figures: npm run eval:holdout)`,
+  );
 
   it('prints one JSON line per set and subset, then a table', () => {
     const count = (items: LabelledItem[], keep: (i: LabelledItem) => boolean) => items.filter(keep).length;
