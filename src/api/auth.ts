@@ -142,6 +142,15 @@ export function checkCsrf(headers: IncomingHttpHeaders, session: SessionInfo): v
     );
 }
 
+/**
+ * The holder of a request on a route with a role (the audit trail's actor). The auth hook has set it before any
+ * handler of a non-public route runs; UNAUTHORISED if a handler is ever reached without one.
+ */
+export function authOf(request: FastifyRequest): AuthInfo {
+  if (!request.auth) throw new GeoError('UNAUTHORISED', 'this route needs a token');
+  return { name: request.auth.name, role: request.auth.role };
+}
+
 /** The onRequest hook: 401 without a valid credential, 403 CSRF_FAILED or FORBIDDEN. */
 export function authHook(stores: AuthStores) {
   return async (request: FastifyRequest): Promise<void> => {

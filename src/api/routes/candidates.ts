@@ -4,7 +4,7 @@
  * reject with a reason, release), add by URL, and the audit trail that records every one of these actions.
  * Routes validate, call the stage or store, and append `{actor, action, target: story:<id>, before, after}`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { relaySourceIds } from '../../config/sources-schema.js';
 import { GeoError } from '../../errors.js';
 import { createFetcherFromConfig, hostLimitsOf } from '../../fetch/index.js';
@@ -20,7 +20,7 @@ import { createRedisStoryEdits } from '../../store/story-edits.js';
 import type { AcceptedEntry, EditorEdits } from '../../store/types.js';
 import { type ArticleExtractor, createArticleExtractor } from '../../workers/article-extract.js';
 import { addByUrl } from '../add-by-url.js';
-import type { AuthInfo } from '../auth.js';
+import { type AuthInfo, authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors, recordSchema, topicIdSchema } from '../schemas.js';
@@ -205,10 +205,6 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       throw new GeoError('INPUT_INVALID', 'topic is not a topic id of config/topics.yaml');
     return topic;
   };
-  const holder = (request: FastifyRequest): AuthInfo => {
-    if (!request.auth) throw new GeoError('UNAUTHORISED', 'this route needs a token');
-    return request.auth;
-  };
   const iso = (ms: number) => new Date(ms).toISOString();
   const claimView = (c: Claim | null, me: string) =>
     c ? { by: c.by, expiresAt: iso(c.expiresAt), mine: c.by === me } : null;
@@ -275,7 +271,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const me = holder(request).name;
+      const me = authOf(request).name;
       const topic = topicOf(request.query.topic);
       const now = ctx.now();
       const pool = await withRedis(() => candidates.pool(topic, now, POOL_SCAN));
@@ -329,7 +325,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const auth = holder(request);
+      const auth = authOf(request);
       const { storyId } = request.params;
       const out = await withRedis(() => candidates.claim(storyId, auth.name, ctx.now()));
       if (out.status === 'absent') return absent();
@@ -371,7 +367,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const auth = holder(request);
+      const auth = authOf(request);
       const { storyId } = request.params;
       const out = await withRedis(() => candidates.release(storyId, auth.name, ctx.now()));
       if (out.status === 'held') return conflict(out.claim);
@@ -413,7 +409,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const auth = holder(request);
+      const auth = authOf(request);
       const { storyId } = request.params;
       const body = request.body;
       const edits: EditorEdits = {};
@@ -479,7 +475,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const auth = holder(request);
+      const auth = authOf(request);
       const { storyId } = request.params;
       const reason = plainText('reason', request.body.reason, true);
       const now = ctx.now();
@@ -544,7 +540,7 @@ export function candidateRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const auth = holder(request);
+      const auth = authOf(request);
       const { url } = request.body;
       const topic = request.body.topic === undefined ? undefined : topicOf(request.body.topic);
       const now = ctx.now();

@@ -10,10 +10,11 @@
  * Every editor action appends to the audit trail (target `edition:<date>`).
  * The digest of an edition (draft or final) is served by `GET /v1/digests/:date` (routes/digests.ts).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { GeoError } from '../../errors.js';
 import type { EditionResult } from '../../pipeline/digest/edition.js';
 import { type EditionReaderDeps, editionDraft } from '../../store/edition-reader.js';
+import { authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors, topicIdSchema } from '../schemas.js';
@@ -85,12 +86,6 @@ export function editionReaderOf(ctx: ApiContext): EditionReaderDeps {
     topics: () => ctx.runtime.config.topics.topics,
     sources: () => ctx.runtime.sources(),
   };
-}
-
-function actor(request: FastifyRequest): { name: string; role: string } {
-  const a = request.auth;
-  if (!a) throw new GeoError('UNAUTHORISED', 'this route needs a token');
-  return { name: a.name, role: a.role };
 }
 
 export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -211,7 +206,7 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { date, section } = request.params;
       const { storyIds } = request.body;
       if (!knownSection(section)) throw new GeoError('NOT_FOUND', 'no such section (topic id)');
-      const who = actor(request);
+      const who = authOf(request);
       return withRedis(async () => {
         const { before } = await ctx.editions.reorder(date, section, storyIds);
         const state = await ctx.editions.get(date);
@@ -262,7 +257,7 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { date } = request.params;
-      const who = actor(request);
+      const who = authOf(request);
       const at = new Date(ctx.now()).toISOString();
       let frozen: EditionResult | null = null;
       // Publication waits for no one: a generous bound (the records of a large edition, a retry or two).
@@ -321,7 +316,7 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { date, storyId } = request.params;
-      const who = actor(request);
+      const who = authOf(request);
       return withRedis(async () => {
         const removed = await ctx.editions.remove(date, storyId);
         const state = await ctx.editions.get(date);
@@ -382,7 +377,7 @@ export function editionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { section } = request.body;
       if (!knownSection(section))
         throw new GeoError('INPUT_INVALID', 'section is not a topic id of config/topics.yaml');
-      const who = actor(request);
+      const who = authOf(request);
       return withRedis(async () => {
         // One script: a concurrent remove or publish wins (404, 409), never a story put back.
         const { before, version } = await ctx.editions.move(date, storyId, section);

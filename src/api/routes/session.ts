@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GeoError } from '../../errors.js';
 import { hashToken, TOKEN_ROLES } from '../../store/tokens.js';
-import { type AuthStores, SESSION_COOKIE, sameOrigin, sessionIdOf } from '../auth.js';
+import { type AuthStores, authOf, SESSION_COOKIE, sameOrigin, sessionIdOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors } from '../schemas.js';
@@ -85,7 +85,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext, stores: Aut
       },
     },
     async (request, reply) => {
-      const auth = request.auth!;
+      const auth = authOf(request);
       noStore(reply);
       return {
         name: auth.name,

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DigestRecord } from '../../pipeline/types.js';
 import type { StoryEditStore } from '../../store/story-edits.js';
-import type { AuthInfo } from '../auth.js';
+import { type AuthInfo, authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors, recordSchema } from '../schemas.js';
@@ -67,7 +67,7 @@ export function storyEditRoutes(app: FastifyInstance, ctx: ApiContext, edits: St
       },
     },
     async (request) => {
-      const auth = request.auth!;
+      const auth = authOf(request);
       const { id } = request.params;
       const out = await withRedis(() => edits.merge(id, request.body.into));
       await audit(
@@ -130,7 +130,7 @@ export function storyEditRoutes(app: FastifyInstance, ctx: ApiContext, edits: St
       },
     },
     async (request, reply) => {
-      const auth = request.auth!;
+      const auth = authOf(request);
       const { id } = request.params;
       const out = await withRedis(() => edits.split(id, request.body.itemId));
       await audit(

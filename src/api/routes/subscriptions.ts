@@ -25,6 +25,7 @@ import {
   type StoredSubscription,
   type Subscription,
 } from '../../store/subscriptions.js';
+import { authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors, sourceIdSchema, topicIdSchema } from '../schemas.js';
@@ -192,11 +193,6 @@ export function subscriptionRoutes(app: FastifyInstance, ctx: ApiContext, relay:
     return s;
   }
 
-  const actorOf = (request: { auth: { name: string; role: string } | null }) => ({
-    name: request.auth?.name ?? 'unknown',
-    role: request.auth?.role ?? 'unknown',
-  });
-
   app.post<{ Body: CreateBody }>(
     '/v1/subscriptions',
     {
@@ -226,7 +222,7 @@ export function subscriptionRoutes(app: FastifyInstance, ctx: ApiContext, relay:
       const body = request.body;
       checkFilter(body.filter);
       const url = await checkUrl(body.url);
-      const actor = actorOf(request);
+      const actor = authOf(request);
       const sub: StoredSubscription = {
         id: `sub_${randomBytes(12).toString('base64url')}`,
         name: body.name,
@@ -327,7 +323,7 @@ export function subscriptionRoutes(app: FastifyInstance, ctx: ApiContext, relay:
       const before = await existing(request.params.id);
       if (body.filter) checkFilter(body.filter);
       const url = body.url === undefined ? before.url : (await checkUrl(body.url)).href;
-      const actor = actorOf(request);
+      const actor = authOf(request);
       const rotated = body.rotateSecret ? newSecret() : undefined;
       const after: StoredSubscription = {
         ...before,
@@ -374,7 +370,7 @@ export function subscriptionRoutes(app: FastifyInstance, ctx: ApiContext, relay:
       await withRedis(() =>
         ctx.audit.append({
           at: new Date(ctx.now()).toISOString(),
-          actor: actorOf(request),
+          actor: authOf(request),
           action: 'subscription.delete',
           target: `subscription:${before.id}`,
           before: view(before),

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GeoError } from '../../errors.js';
 import { TOKEN_NAME, TOKEN_ROLES, type TokenRole, type TokenStore } from '../../store/tokens.js';
+import { authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
 import { COMMON_ERRORS, errors } from '../schemas.js';
@@ -77,7 +78,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: ApiContext, tokens: Token
     async (request, reply) => {
       const { name, role } = request.body;
       const { token, info } = await withRedis(() => tokens.create(name, role));
-      const actor = request.auth!;
+      const actor = authOf(request);
       await withRedis(() =>
         ctx.audit.append({
           at: new Date(ctx.now()).toISOString(),
@@ -113,7 +114,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: ApiContext, tokens: Token
       if (!before || !(await withRedis(() => tokens.revoke(name))))
         throw new GeoError('NOT_FOUND', 'no token with this name');
       const after = (await withRedis(() => tokens.list())).find((t) => t.name === name);
-      const actor = request.auth!;
+      const actor = authOf(request);
       await withRedis(() =>
         ctx.audit.append({
           at: new Date(ctx.now()).toISOString(),
