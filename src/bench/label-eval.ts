@@ -1,6 +1,7 @@
 /**
- * The classify stage measured on the labelled sets of tests/fixtures/labels: the dev set and the sealed
- * hold-out v2, each with its Chinese and journal subsets (`npm run eval:holdout`).
+ * The classify stage measured on the labelled sets of tests/fixtures/labels: the dev set, hold-out v2 (folded into
+ * the tuning data on 2026-12-04, reported as `dev-v2`) and the sealed hold-out v3, each with its Chinese and
+ * journal subsets (`npm run eval:holdout`).
  *
  * Only aggregates leave this module — counts and rates per set and per topic, never an item's title, id or
  * text — so that running it shows nothing to tune on (docs/classification.md § Labelled sets).
@@ -26,7 +27,7 @@ import { loadRepositoryTaxonomy } from './classify.js';
 
 export const OFF_TOPIC_LABEL = 'off-topic';
 
-/** One labelled line of dev.jsonl or holdout-v2.jsonl (tests/fixtures/labels/README.md). */
+/** One labelled line of dev.jsonl, holdout-v2.jsonl or holdout-v3.jsonl (tests/fixtures/labels/README.md). */
 export interface LabelledItem {
   id: string;
   file: string;
@@ -227,7 +228,8 @@ export function evaluateLabelledSets(
   const out: SetScores[] = [];
   for (const [name, file] of [
     ['dev', 'dev.jsonl'],
-    ['holdout-v2', 'holdout-v2.jsonl'],
+    ['dev-v2', 'holdout-v2.jsonl'],
+    ['holdout-v3', 'holdout-v3.jsonl'],
   ] as const) {
     const items = readLabelled(file, root);
     const guesses = items.map((i) => guess(i, taxonomy, events.has(i.source), model, priorOf(i)));
@@ -259,8 +261,9 @@ export function formatReport(scores: readonly SetScores[]): string {
 
 /**
  * The seal of a labelled set: sha256 over its sorted `id TAB label[+secondary…]` lines (the judgement) and over
- * its sorted `id TAB title TAB summary` lines (the items). tests/fixtures/labels/holdout-v2.manifest.json holds
- * the values recorded when the hold-out was labelled; a change to either shows up as a failing unit test.
+ * its sorted `id TAB title TAB summary` lines (the items). tests/fixtures/labels/holdout-v3.manifest.json (and
+ * v2's, folded but still logged) holds the values recorded when the set was labelled; a change to either shows up
+ * as a failing unit test.
  */
 export function sealOf(items: readonly LabelledItem[]): { labels: string; items: string } {
   const digest = (lines: string[]) => createHash('sha256').update(lines.sort().join('\n')).digest('hex');

@@ -1,13 +1,14 @@
 /**
- * `npm run model:train`: the baseline model from the dev set (tests/fixtures/labels/dev.jsonl, which holds the
- * Chinese translations of ../zh and the first hold-out's items; nothing of the sealed hold-out), written to
+ * `npm run model:train`: the baseline model from the tuning sets — dev (tests/fixtures/labels/dev.jsonl, which holds
+ * the Chinese translations of ../zh and the first hold-out's items), hold-out v2 (folded into tuning on
+ * 2026-12-04) and training set v2; nothing of the sealed hold-out v3 — written to
  * `models/<version>.json` with its manifest, and the training items to `models/<version>.data.jsonl` so that
  * `geointel model train` can refit anywhere from the same items plus the editors' decisions.
  *
- * The manifest carries 5-fold cross-validated figures on dev: the model alone and the final decision (lexicon
- * and model combined). The lexicon was tuned on these very items, so its dev figures flatter it and the
- * combined figures can only be read as "what the model changes"; the sealed hold-out (`npm run eval:holdout`)
- * is the fair test.
+ * The manifest carries 5-fold cross-validated figures on dev and hold-out v2 together: the model alone and the
+ * final decision (lexicon and model combined). The lexicon was tuned on these very items, so its figures flatter
+ * it and the combined figures can only be read as "what the model changes"; the sealed hold-out v3
+ * (`npm run eval:holdout`) is the fair test.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,6 +36,11 @@ export const BASELINE_VERSION = 'baseline-v1';
 /** The dev set as data-file rows (event sources marked). */
 export function devRows(root = repoRoot): LabelledRow[] {
   return labelledRows('dev.jsonl', root);
+}
+
+/** Hold-out v2 as data-file rows: folded into the tuning data on 2026-12-04 (tests/fixtures/labels/README.md). */
+export function devV2Rows(root = repoRoot): LabelledRow[] {
+  return labelledRows('holdout-v2.jsonl', root);
 }
 
 /**
@@ -71,7 +77,7 @@ export function trainBaseline(
   const write = opts.write ?? ((s: string) => process.stdout.write(s));
   const taxonomy = loadRepositoryTaxonomy(join(root, 'config'));
   const classes = classesOf(taxonomy.topicIds);
-  const rows = devRows(root);
+  const rows = [...devRows(root), ...devV2Rows(root)];
   const items = trainingItemsOf(rows, taxonomy, { weight: 1, origin: 'dev', classes });
   const extraRows = trainV2Rows(root);
   const extra = trainingItemsOf(extraRows, taxonomy, { weight: 1, origin: 'train-v2', classes });
@@ -82,8 +88,10 @@ export function trainBaseline(
     seed: DEFAULT_SEED,
   };
 
-  // Cross-validation on dev: the model alone, and combined with the lexicon's decision.
-  const labelled = new Map(readLabelled('dev.jsonl', root).map((i) => [i.id, i]));
+  // Cross-validation on dev and hold-out v2: the model alone, and combined with the lexicon's decision.
+  const labelled = new Map(
+    [...readLabelled('dev.jsonl', root), ...readLabelled('holdout-v2.jsonl', root)].map((i) => [i.id, i]),
+  );
   const gold = items.map((it) => labelled.get(it.id) as LabelledItem);
   const cv = crossValidate(items, settings, 5, extra);
   const alone: Guess[] = [];
@@ -131,6 +139,7 @@ export function trainBaseline(
     .update(readFileSync(join(root, 'config', 'topics.yaml')))
     .digest('hex');
   const labelsCommit =
+    gitCommit(root, 'tests/fixtures/labels/holdout-v2.jsonl') ??
     gitCommit(root, 'tests/fixtures/labels/train-v2.jsonl') ??
     gitCommit(root, 'tests/fixtures/labels/dev.jsonl');
   const now = (opts.now ?? (() => new Date()))();
@@ -140,7 +149,7 @@ export function trainBaseline(
     trainedBy: 'npm run model:train',
     taxonomyHash,
     ...(labelsCommit ? { labelsCommit } : {}),
-    source: 'tests/fixtures/labels/dev.jsonl + train-v2.jsonl (event items left out)',
+    source: 'tests/fixtures/labels/dev.jsonl + holdout-v2.jsonl (folded) + train-v2.jsonl (event items left out)',
     metrics,
   });
   const modelPath = join(root, 'models', `${version}.json`);

@@ -523,8 +523,10 @@ describe('the shipped baseline (models/baseline-v1.json)', () => {
     expect(dataHash(items)).toBe(file.manifest.dataHash);
     expect(file.classes).toEqual(classes);
     expect(file.manifest.metrics).toHaveProperty('devCombined');
-    // dev, then training set v2 (tests/fixtures/labels/train-v2.jsonl), in file order
-    expect(rows.map((r) => r.id)).toEqual([...dev, ...readLabelled('train-v2.jsonl')].map((d) => d.id));
+    // dev, hold-out v2 (folded into tuning), then training set v2 (tests/fixtures/labels/), in file order
+    expect(rows.map((r) => r.id)).toEqual(
+      [...dev, ...readLabelled('holdout-v2.jsonl'), ...readLabelled('train-v2.jsonl')].map((d) => d.id),
+    );
   });
 });
 
