@@ -149,7 +149,8 @@ export function trainBaseline(
     trainedBy: 'npm run model:train',
     taxonomyHash,
     ...(labelsCommit ? { labelsCommit } : {}),
-    source: 'tests/fixtures/labels/dev.jsonl + holdout-v2.jsonl (folded) + train-v2.jsonl (event items left out)',
+    source:
+      'tests/fixtures/labels/dev.jsonl + holdout-v2.jsonl (folded) + train-v2.jsonl (event items left out)',
     metrics,
   });
   const modelPath = join(root, 'models', `${version}.json`);
