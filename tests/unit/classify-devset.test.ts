@@ -2,7 +2,7 @@
  * The labelled development set (tests/fixtures/labels/dev.jsonl: the first dev set and the folded first
  * hold-out): macro-F1 ≥ 0.85 over topics with ≥ 15 items, precision of the off-topic decision ≥ 0.90; tags
  * precision ≥ 0.9 and recall ≥ 0.8. Dev errors are printed with their titles (dev is for tuning). The sealed
- * hold-out v2 is not read here: only `npm run eval:holdout` scores it, and it prints aggregates.
+ * hold-out v3 is not read here: only `npm run eval:holdout` scores it, and it prints aggregates.
  */
 import { describe, expect, it } from 'vitest';
 import { sourcePriors } from '../../src/bench/label-eval.js';
