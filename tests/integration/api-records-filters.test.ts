@@ -19,7 +19,9 @@ import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtim
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const NOW = Date.parse('2026-12-04T12:00:00Z');
+// The current hour, not a fixed date: count buckets expire at absolute times on Redis's own clock
+// (PEXPIREAT), so an injected clock far from the real one would see last week's buckets already gone.
+const NOW = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 
 let clock = NOW;

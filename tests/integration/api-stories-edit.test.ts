@@ -20,7 +20,9 @@ import { createRedisTokenStore, type TokenRole } from '../../src/store/tokens.js
 import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 
 const HOUR = 3_600_000;
-const NOW = Date.parse('2026-12-04T12:00:00Z');
+// The current hour, not a fixed date: count buckets expire at absolute times on Redis's own clock
+// (PEXPIREAT), so an injected clock far from the real one would see last week's buckets already gone.
+const NOW = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 
 let runtime: Runtime;
