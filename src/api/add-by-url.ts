@@ -15,6 +15,7 @@
 import type { Config } from '../config/load.js';
 import { type SourceEntry, SourceSchema } from '../config/sources-schema.js';
 import { GeoError } from '../errors.js';
+import type { ArticleExtractor } from '../extract/article-pool.js';
 import type { Fetcher } from '../fetch/index.js';
 import { candidateTime } from '../pipeline/candidates.js';
 import type { Taxonomy } from '../pipeline/classify/index.js';
@@ -26,7 +27,6 @@ import { matchSource } from '../pipeline/source-match.js';
 import type { DigestRecord } from '../pipeline/types.js';
 import type { CandidateStore } from '../store/candidates.js';
 import type { PutOutcome, RecordStore, StoryStore } from '../store/types.js';
-import type { ArticleExtractor } from '../workers/article-extract.js';
 import { withRedis } from './errors.js';
 
 /** The source of editor-added pages no registry entry claims. */
@@ -55,7 +55,7 @@ export interface AddByUrlDeps {
   candidates: CandidateStore;
   /** The learned model the workers use (the promoted version, else the baseline); absent: lexicons alone. */
   model?: () => Promise<ModelScorer | undefined>;
-  /** Reads the page off the API's event loop (worker threads; src/workers/article-extract.ts). */
+  /** Reads the page off the API's event loop (worker threads; src/extract/article-pool.ts). */
   extractor: ArticleExtractor;
   now: number;
 }

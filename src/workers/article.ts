@@ -3,19 +3,19 @@
  * article page once through the hardened fetcher, before the deadline the fetch worker set, and returns the
  * extraction; its parent process job runs when every child has answered. Past the deadline, or on any error,
  * it returns null: the record is then emitted without the article's summary — once either way. The page is
- * read on a worker thread (./article-extract.ts): a page that takes seconds to read never blocks the event
+ * read on a worker thread (src/extract/article-pool.ts): a page that takes seconds to read never blocks the event
  * loop that renews the job locks, and its read ends at the deadline.
  */
 import type { Processor } from 'bullmq';
 import type { AppConfig } from '../config/app-schema.js';
 import type { SourceEntry } from '../config/sources-schema.js';
 import { isGeoError } from '../errors.js';
+import { type ArticleExtractor, createArticleExtractor } from '../extract/article-pool.js';
 import type { Logger } from '../log.js';
 import type { ArticleExtraction } from '../pipeline/article/index.js';
 import type { FetchFn } from '../pipeline/fetch-port.js';
 import { contentTypeOf } from '../pipeline/parse/content-type.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { type ArticleExtractor, createArticleExtractor } from './article-extract.js';
 import { ArticleJob, jobData } from './job-data.js';
 
 export interface ArticleWorkerDeps {
@@ -27,7 +27,7 @@ export interface ArticleWorkerDeps {
   now: () => number;
   /**
    * Reads the pages: worker threads, each page within the time left before the job's deadline
-   * (./article-extract.ts). @defaultValue createArticleExtractor()
+   * (src/extract/article-pool.ts). @defaultValue createArticleExtractor()
    */
   extractor?: ArticleExtractor;
 }

@@ -9,7 +9,7 @@
  *   read on the worker's event loop) — in two plain BullMQ workers: the lock runs out while the page is read,
  *   the other worker runs the job again, and BullMQ reports "Missing lock";
  * - fix: two real `geointel worker --role fetch` children (pages read on worker threads,
- *   src/workers/article-extract.ts): one execution, no stall, no lock error, the longest event-loop block under
+ *   src/extract/article-pool.ts): one execution, no stall, no lock error, the longest event-loop block under
  *   half the lock;
  * - budget: a page not read by the job's deadline has its thread ended: the job completes once, without the
  *   page (PARSE_TIMEOUT logged), and the next page is read by a fresh thread.
@@ -131,7 +131,7 @@ describe('T-Q9 article queue', () => {
       const { createLogger } = await import(dist + '/log.js');
       const { createMetrics } = await import(dist + '/runtime/metrics.js');
       const { articleProcessor } = await import(dist + '/workers/article.js');
-      const { inlineArticleExtractor } = await import(dist + '/workers/article-extract.js');
+      const { inlineArticleExtractor } = await import(dist + '/extract/article-pool.js');
       const config = loadConfig();
       const log = createLogger();
       const q = config.app.queue;

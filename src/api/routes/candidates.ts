@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { relaySourceIds } from '../../config/sources-schema.js';
 import { GeoError } from '../../errors.js';
+import { type ArticleExtractor, createArticleExtractor } from '../../extract/article-pool.js';
 import { createFetcherFromConfig, hostLimitsOf } from '../../fetch/index.js';
 import { candidateTime, rankCandidates } from '../../pipeline/candidates.js';
 import { compileTaxonomy, type Taxonomy } from '../../pipeline/classify/index.js';
@@ -18,7 +19,6 @@ import { type Claim, createRedisCandidateStore, type Decision } from '../../stor
 import { createRedisHostLimiter } from '../../store/redis-host-limiter.js';
 import { createRedisStoryEdits } from '../../store/story-edits.js';
 import type { AcceptedEntry, EditorEdits } from '../../store/types.js';
-import { type ArticleExtractor, createArticleExtractor } from '../../workers/article-extract.js';
 import { addByUrl } from '../add-by-url.js';
 import { type AuthInfo, authOf } from '../auth.js';
 import type { ApiContext } from '../context.js';

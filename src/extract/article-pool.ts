@@ -1,6 +1,7 @@
 /**
- * Where the article worker reads its pages: a small pool of worker threads (./article-thread.ts), each page
- * under a time budget and each thread under a heap cap.
+ * Where article pages are read, by the article worker and by the API's add-by-URL alike: a small pool of
+ * worker threads (./article-thread.ts), each page under a time budget and each thread under a heap cap. It
+ * lives outside src/workers so that the API does not import a worker module.
  *
  * Why (RELIABILITY.md Q3, T-Q9): the article stage is synchronous and CPU-bound — Readability over a linkedom
  * DOM takes seconds on a link-heavy page (30 000 links: about 3 s; 59 000: about 12 s and 600 MB of heap on
@@ -13,7 +14,7 @@
  * with `PARSE_ERROR`; the pool starts a fresh thread for the next page. Idle threads are unref'd (they never
  * keep a process alive).
  *
- * The thread runs the compiled module (`dist/workers/article-thread.js`). Run from the TypeScript sources
+ * The thread runs the compiled module (`dist/extract/article-thread.js`). Run from the TypeScript sources
  * (vitest), there is no compiled thread file and pages are read inline, as before; `mode` says which.
  */
 import { existsSync } from 'node:fs';
