@@ -34,6 +34,7 @@ import { BULL_BOARD_PATH, webRoutes } from '../web/index.js';
 import { type AuthStores, authHook, isRouteRole, type RouteRole } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorBody, toApiError } from './errors.js';
+import { createLiveConnections } from './live-auth.js';
 import { candidateRoutes } from './routes/candidates.js';
 import { digestRoutes } from './routes/digests.js';
 import { editionRoutes } from './routes/editions.js';
@@ -126,6 +127,24 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
   const relay =
     deps.relay ?? createStreamRelay({ redis: runtime.redisTarget, prefix, log, onHttpError: relayHttpError });
   const { retention } = runtime.config.app;
+  // Credentials: bearer tokens, or the browser session cookie (src/api/auth.ts, src/store/sessions.ts).
+  const stores: AuthStores = {
+    tokens: deps.tokens,
+    sessions: createRedisSessionStore({
+      redis,
+      prefix,
+      ttlMs: runtime.config.app.http.sessionHours * 3_600_000,
+      now: deps.now ?? Date.now,
+    }),
+  };
+  // Open streams end with their credential: revocation notices on pub/sub, and a re-check on an interval.
+  const live = createLiveConnections({
+    stores,
+    redis: runtime.redisTarget,
+    prefix,
+    log,
+    recheckMs: runtime.config.app.http.streamRecheckMs,
+  });
   const ctx: ApiContext = {
     runtime,
     log,
@@ -142,6 +161,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     drafts: createRedisDraftStore({ redis, prefix, keepDays: retention.recordDays }),
     editions: createRedisEditionStore({ redis, prefix }),
     queues,
+    live,
     now: deps.now ?? Date.now,
   };
 
@@ -192,16 +212,6 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     parseJson(request, body as string, done);
   });
 
-  // Credentials: bearer tokens, or the browser session cookie (src/api/auth.ts, src/store/sessions.ts).
-  const stores: AuthStores = {
-    tokens: deps.tokens,
-    sessions: createRedisSessionStore({
-      redis,
-      prefix,
-      ttlMs: runtime.config.app.http.sessionHours * 3_600_000,
-      now: ctx.now,
-    }),
-  };
   app.decorateRequest('auth', null);
   app.decorateRequest('session', null);
   app.addHook('onRequest', authHook(stores));
@@ -230,6 +240,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
 
   app.decorate('routeTable', routeTable);
   app.addHook('onClose', async () => {
+    await live.close();
     if (ownRelay) await relay.close().catch(() => undefined);
     await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));
     if (ownRedis) await redis.quit().catch(() => redis.disconnect());

@@ -10,7 +10,8 @@
  *   ambient, so with it every state-changing method (POST, PUT, PATCH, DELETE) must carry the session's
  *   `X-CSRF-Token` (compared in constant time) and, when the request has an `Origin`, come from the server's
  *   own host — else 403 `CSRF_FAILED`. The session names the token it was made from; the token is looked up
- *   at every request, so revoking it ends the session at its next request.
+ *   at every request, so revoking it ends the session at its next request (and its open streams at once:
+ *   src/api/live-auth.ts).
  * A request with an Authorization header is judged by it alone (a bad header is 401, never a fall back to the
  * cookie).
  */
@@ -19,7 +20,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { GeoError } from '../errors.js';
 import type { SessionInfo, SessionStore } from '../store/sessions.js';
-import type { TokenRole, TokenStore } from '../store/tokens.js';
+import { hashToken, type TokenRole, type TokenStore } from '../store/tokens.js';
 import { withRedis } from './errors.js';
 
 export const ROUTE_ROLES = ['public', 'viewer', 'editor', 'admin'] as const;
@@ -44,6 +45,15 @@ export interface AuthInfo {
 export interface RequestSession extends SessionInfo {
   /** The cookie's session id (to end it on logout). */
   id: string;
+}
+
+/**
+ * What a live connection (SSE, WebSocket) was opened with, to end it when that ends (src/api/live-auth.ts): the
+ * token's SHA-256, and the browser session's id when it came with the cookie.
+ */
+export interface Credential {
+  tokenHash: string;
+  sessionId: string | null;
 }
 
 /** What the credential checks read: the token store and the browser sessions. */
@@ -130,6 +140,18 @@ export async function sessionHolder(
   return { auth: { name: info.name, role: info.role }, session: { ...session, id } };
 }
 
+/**
+ * The credential an authenticated request came with (what its live connection is tracked by): the session's
+ * token and id, else the bearer token's hash. Null on a public route.
+ */
+export function credentialOf(request: FastifyRequest): Credential | null {
+  if (!request.auth) return null;
+  if (request.session) return { tokenHash: request.session.tokenHash, sessionId: request.session.id };
+  const header = request.headers.authorization;
+  const m = typeof header === 'string' ? BEARER.exec(header) : null;
+  return m ? { tokenHash: hashToken(m[1]!), sessionId: null } : null;
+}
+
 /** The CSRF check of a cookie-authenticated state change: a same-host Origin and the session's token. */
 export function checkCsrf(headers: IncomingHttpHeaders, session: SessionInfo): void {
   if (!sameOrigin(headers.origin, headers.host))
@@ -185,19 +207,28 @@ export function authHook(stores: AuthStores) {
 }
 
 /**
- * The holder of a WebSocket upgrade request: a bearer token, or the session cookie from the server's own
- * Origin (a cookie-authenticated upgrade from another site is cross-site WebSocket hijacking). Null: refuse.
+ * The holder of a WebSocket upgrade request and its credential: a bearer token, or the session cookie from the
+ * server's own Origin (a cookie-authenticated upgrade from another site is cross-site WebSocket hijacking).
+ * Null: refuse.
  */
-export async function upgradeHolder(stores: AuthStores, req: IncomingMessage): Promise<AuthInfo | null> {
+export async function upgradeHolder(
+  stores: AuthStores,
+  req: IncomingMessage,
+): Promise<{ auth: AuthInfo; credential: Credential } | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const m = BEARER.exec(header);
     if (!m) return null;
     const info = await withRedis(() => stores.tokens.verify(m[1]!));
-    return info && { name: info.name, role: info.role };
+    if (!info) return null;
+    return {
+      auth: { name: info.name, role: info.role },
+      credential: { tokenHash: hashToken(m[1]!), sessionId: null },
+    };
   }
   const id = sessionIdOf(req.headers.cookie);
   if (!id || !sameOrigin(req.headers.origin, req.headers.host)) return null;
   const found = await withRedis(() => sessionHolder(stores, id));
-  return found?.auth ?? null;
+  if (!found) return null;
+  return { auth: found.auth, credential: { tokenHash: found.session.tokenHash, sessionId: id } };
 }

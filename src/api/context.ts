@@ -9,6 +9,7 @@ import type { DraftStore } from '../store/drafts.js';
 import type { EditionStore } from '../store/editions.js';
 import type { RedisKeys } from '../store/keys.js';
 import type { RecordStore, SourceStateStore } from '../store/types.js';
+import type { LiveConnections } from './live-auth.js';
 
 export interface ApiContext {
   runtime: Runtime;
@@ -26,5 +27,7 @@ export interface ApiContext {
   editions: EditionStore;
   /** The queues, on the API's client (adding a job while Redis is away fails instead of waiting). */
   queues: Record<QueueName, Queue>;
+  /** The open SSE streams and WebSockets by credential: ended when it is revoked (src/api/live-auth.ts). */
+  live: LiveConnections;
   now: () => number;
 }

@@ -10,8 +10,11 @@
  * split into several lines.
  */
 
-/** The only SSE event names the relay sends (heartbeats are comment lines, `: ping`). */
-export const SSE_EVENTS = ['record', 'resync'] as const;
+/**
+ * The only SSE event names the relay sends (heartbeats are comment lines, `: ping`). `revoked` is the last
+ * event of a stream whose credential ended (src/api/live-auth.ts).
+ */
+export const SSE_EVENTS = ['record', 'resync', 'revoked'] as const;
 export type SseEventName = (typeof SSE_EVENTS)[number];
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -105,6 +108,17 @@ export function sseRecordsBuffer(events: ReadonlyArray<{ id: string; json: strin
  */
 export function resyncFrame(requested: string, oldest: string): string {
   return `event: resync\ndata: ${JSON.stringify({ requested, oldest })}\n\n`;
+}
+
+/** Why a live connection was ended by its credential (SSE `revoked` data, WebSocket close reason). */
+export type RevokedReason = 'token_revoked' | 'session_ended';
+
+/**
+ * The last event of a stream whose credential ended: `event: revoked`, data `{"reason"}`. No `id:` line (the
+ * client's resume point stays its last record); the client should not reconnect with the same credential.
+ */
+export function revokedFrame(reason: RevokedReason): string {
+  return `event: revoked\ndata: ${JSON.stringify({ reason })}\n\n`;
 }
 
 /** The heartbeat: an SSE comment (ignored by clients, keeps proxies and NATs from timing the stream out). */

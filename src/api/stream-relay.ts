@@ -34,7 +34,9 @@ import {
   isValidTopic,
   PING_FRAME,
   parseStreamId,
+  type RevokedReason,
   resyncFrame,
+  revokedFrame,
   sseRecordsBuffer,
 } from './sse-format.js';
 
@@ -74,13 +76,26 @@ export function lastEventIdOf(req: IncomingMessage): string | null {
   return new URLSearchParams(req.url!.slice(q + 1)).get('lastEventId');
 }
 
+/** One SSE response served by the relay, for whoever decides that it must end (src/api/live-auth.ts). */
+export interface SseHandle {
+  /**
+   * Ends the stream because its credential ended: an open stream gets `event: revoked` (data `{"reason"}`) and
+   * its end (cut after {@link REVOKED_GRACE_MS} if the client does not take it); one not yet open is answered
+   * 401 `UNAUTHORISED`. Nothing is sent after it; a no-op once the response has ended.
+   */
+  revoke(reason: RevokedReason): void;
+}
+
+/** How long a revoked SSE client may take to read its last bytes before its socket is cut. */
+export const REVOKED_GRACE_MS = 2_000;
+
 export interface StreamRelay {
   /**
    * Serves one SSE client of `topic` on a plain node:http request (fastify: `reply.hijack()` first). 400 for
    * an invalid topic or `lastEventId`, 503 when Redis does not answer before the stream opens; after that
    * the response is the stream until the client goes, is too slow, or the relay closes. With `filter`, only
    * the records it accepts are sent (a saved subscription's stream): the others are skipped as if sent, so
-   * resume and resync work as on the whole topic.
+   * resume and resync work as on the whole topic. The handle ends the stream early (a revoked credential).
    */
   serveSse(
     req: IncomingMessage,
@@ -88,7 +103,7 @@ export interface StreamRelay {
     topic: string,
     lastEventId: string | null,
     filter?: (e: RecordEvent) => boolean,
-  ): void;
+  ): SseHandle;
   /**
    * Calls `onEvent` for every event of `topic` after `fromId` (null: live from now) until it returns false
    * or the returned function is called. Throws `INPUT_INVALID` for an invalid topic or id.
@@ -603,7 +618,7 @@ export function createStreamRelay(opts: StreamRelayOptions): StreamRelay {
       } catch (err) {
         const e = err as GeoError;
         onHttpError(res, httpStatusFor(e.code), e);
-        return;
+        return { revoke: () => undefined };
       }
       const socket = req.socket;
       socket.setNoDelay(true);
@@ -622,7 +637,7 @@ export function createStreamRelay(opts: StreamRelayOptions): StreamRelay {
       };
       const sink: Sink = {
         open() {
-          if (res.destroyed) return;
+          if (res.destroyed || res.writableEnded) return;
           res.writeHead(200, {
             'Content-Type': 'text/event-stream; charset=utf-8',
             'Cache-Control': 'no-store',
@@ -671,6 +686,20 @@ export function createStreamRelay(opts: StreamRelayOptions): StreamRelay {
       };
       const sub = addSub(topic, from, sink, true, true);
       res.on('close', () => stopSub(sub));
+      return {
+        revoke(reason) {
+          stopSub(sub);
+          if (res.destroyed || res.writableEnded) return;
+          if (!res.headersSent) {
+            onHttpError(res, 401, new GeoError('UNAUTHORISED', 'the credential was revoked or ended'));
+            return;
+          }
+          res.end(revokedFrame(reason));
+          const cut = setTimeout(() => res.destroy(), REVOKED_GRACE_MS);
+          cut.unref();
+          res.once('close', () => clearTimeout(cut));
+        },
+      };
     },
 
     subscribe(topic, fromId, onEvent, so = {}) {

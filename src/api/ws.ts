@@ -8,7 +8,8 @@
  * start the stream's last id (503 while Redis is away) — so a client that sees `open` misses nothing published
  * after it. Clients send nothing (messages are ignored; `maxPayload` is small), a client whose unsent bytes
  * (`bufferedAmount`) pass the cap is terminated, and a ping every `heartbeatMs` ends clients that stop
- * answering. No permessage-deflate (memory per connection, compression bombs).
+ * answering. No permessage-deflate (memory per connection, compression bombs). An `authorize` that answers with a
+ * {@link WebSocketGrant} can end the open socket later (the API: 4401 when its token or session ends).
  */
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,11 +19,26 @@ import type { Logger } from '../log.js';
 import { errorJson, isValidTopic, parseStreamId, wsRecordMessage, wsResyncMessage } from './sse-format.js';
 import type { RelayEvent, StreamRelay } from './stream-relay.js';
 
+/** What `authorize` may answer instead of `true`: a hook on the open socket, to close it later. */
+export interface WebSocketGrant {
+  /**
+   * The socket is open; `close(code, reason)` ends it (the socket is cut if the client does not answer the
+   * close within {@link CLOSE_GRACE_MS}). Returns what to call once the socket has closed.
+   */
+  opened(close: (code: number, reason: string) => void): () => void;
+}
+
+/** How long a client may take to answer a server-initiated close before its socket is cut. */
+export const CLOSE_GRACE_MS = 2_000;
+
 export interface WebSocketOptions {
   /** The one path served (`/v1/ws`). */
   path: string;
-  /** Whether the upgrade request may subscribe (token, session cookie — and its Origin for a cookie). */
-  authorize(req: IncomingMessage): Promise<boolean> | boolean;
+  /**
+   * Whether the upgrade request may subscribe (token, session cookie — and its Origin for a cookie): false,
+   * true, or a grant that can close the socket later.
+   */
+  authorize(req: IncomingMessage): Promise<boolean | WebSocketGrant> | boolean | WebSocketGrant;
   log?: Logger;
   /** Unsent bytes a client may have before it is terminated. @defaultValue 1 MiB */
   maxBufferBytes?: number;
@@ -78,7 +94,7 @@ export function attachWebSocket(server: Server, relay: StreamRelay, opts: WebSoc
   let slowDisconnects = 0;
   let closing = false;
 
-  function serve(ws: WebSocket, topic: string, from: string): void {
+  function serve(ws: WebSocket, topic: string, from: string, grant: WebSocketGrant | null): void {
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', () => undefined);
@@ -127,7 +143,18 @@ export function attachWebSocket(server: Server, relay: StreamRelay, opts: WebSoc
       ws.close(1011, 'subscription refused');
       return;
     }
-    ws.on('close', () => unsubscribe());
+    let cut: NodeJS.Timeout | undefined;
+    const release = grant?.opened((code, reason) => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.close(code, reason);
+      cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      cut.unref();
+    });
+    ws.on('close', () => {
+      clearTimeout(cut);
+      unsubscribe();
+      release?.();
+    });
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -144,7 +171,7 @@ export function attachWebSocket(server: Server, relay: StreamRelay, opts: WebSoc
     }
     socket.on('error', () => undefined);
     if (closing) return refuse(socket, 503);
-    let allowed = false;
+    let allowed: boolean | WebSocketGrant = false;
     try {
       allowed = await opts.authorize(req);
     } catch (err) {
@@ -177,7 +204,8 @@ export function attachWebSocket(server: Server, relay: StreamRelay, opts: WebSoc
       }
     }
     if (socket.destroyed) return;
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, topic, from));
+    const grant = typeof allowed === 'object' ? allowed : null;
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, topic, from, grant));
   }
 
   const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

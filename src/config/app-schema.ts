@@ -36,6 +36,11 @@ export const AppSchema = z
         sessionHours: z.coerce.number().positive().max(720).default(12),
         /** Mark the session cookie `Secure` even on plain HTTP (behind a TLS-terminating proxy). */
         secureCookies: Bool.default(false),
+        /**
+         * How often the credentials of open streams (SSE, WebSocket) are looked up again, in ms: a stream whose
+         * revocation notice was missed still ends within this (src/api/live-auth.ts).
+         */
+        streamRecheckMs: z.coerce.number().int().min(50).max(600_000).default(15_000),
       })
       .strict()
       .prefault({}),

@@ -82,6 +82,9 @@ export function redisKeys(prefix: string) {
     // Browser sessions (src/store/sessions.ts).
     /** One browser session, by the SHA-256 of its cookie's id (hash: tokenHash, csrf, createdAt, expiresAt; PX). */
     session: (sha256Hex: string) => k('session', sha256Hex),
+    // Credential revocation notices (src/store/revocations.ts; published by the token and session stores).
+    /** Pub/sub channel (not a key): `token:<sha256>` / `session:<sha256>` when a credential ends. */
+    revocations: () => k('revoked'),
     // Record filters, the text index, counts and story merge/split (src/store/redis-records.ts writes them when a
     // story is stored; src/store/story-edits.ts on merge, split and indexText; src/store/record-query.ts reads).
     /** Sorted set of the stories holding a text token (word or Han bigram), by digest time; trimmed to retention. */
@@ -90,7 +93,10 @@ export function redisKeys(prefix: string) {
     tagIndex: (kind: 'commodity' | 'country', value: string) => k('rec', 'tag', kind, value),
     /** Sorted set of the stories with a `geo` point, by digest time (the map box filter scans only these). */
     geoIndex: () => k('rec', 'geo'),
-    /** Hash of one hour's counts of relevant stories (`all`, `topic:<id>`, `commodity:<id>`, `country:<ISO>`). */
+    /**
+     * Hash of one hour's counts of relevant stories (`all`, `topic:<id>`, `commodity:<id>`, `country:<ISO>`, and
+     * per topic `topic:<id>|commodity:<id>`, `topic:<id>|country:<ISO>`: src/pipeline/search/counts.ts).
+     */
     countsHour: (hour: number) => k('rec', 'count', String(hour)),
     /** Hash of a story's later items: item id → the item's full record JSON (what a split needs). */
     storyItems: (storyId: string) => k('rec', 'items', storyId),

@@ -1,7 +1,7 @@
 /**
  * Reading stories back on Redis for the API: filtered pages newest first, one story (merge-aware) and the
- * counts per topic, commodity and country. Writes happen elsewhere (src/store/redis-records.ts when a story is
- * stored, src/store/story-edits.ts when editors merge or split).
+ * counts per topic, commodity and country (over all topics or one). Writes happen elsewhere
+ * (src/store/redis-records.ts when a story is stored, src/store/story-edits.ts when editors merge or split).
  *
  * Pages. Every index is a sorted set of story ids scored by digest time (publishedAt, else fetchedAt): the time
  * index `rec:time`, one set per text token, per commodity and country tag, and one of the stories with a map
@@ -47,6 +47,8 @@ export interface StoryView {
 
 export interface CountsView extends StoryCounts {
   window: CountWindow;
+  /** The topic the counts are of (absent: all topics). */
+  topic?: string;
   /** Start of the oldest hour read (ISO-8601). */
   from: string;
   /** The instant the counts were read (ISO-8601). */
@@ -57,8 +59,11 @@ export interface RecordQueryStore {
   page(q: RecordsQuery): Promise<RecordsPage>;
   /** A story with its duplicates; for a merged story, the story it was merged into, with `mergedInto`. */
   story(storyId: string): Promise<StoryView | null>;
-  /** Relevant stories per topic, commodity and country with a digest time in the window's hours. */
-  counts(window: CountWindow): Promise<CountsView>;
+  /**
+   * Relevant stories per topic, commodity and country with a digest time in the window's hours; with `topic`,
+   * the stories streamed to that topic and their commodities and countries.
+   */
+  counts(window: CountWindow, topic?: string): Promise<CountsView>;
 }
 
 interface Position {
@@ -215,7 +220,7 @@ export function createRedisRecordQuery(opts: RedisRecordQueryOptions): RecordQue
       return id === storyId ? { record: record! } : { record: record!, mergedInto: id };
     },
 
-    async counts(window) {
+    async counts(window, topic) {
       const t = now();
       const hours = windowHours(window, t);
       const p = redis.pipeline();
@@ -226,9 +231,10 @@ export function createRedisRecordQuery(opts: RedisRecordQueryOptions): RecordQue
       });
       return {
         window,
+        ...(topic === undefined ? {} : { topic }),
         from: new Date(hours[hours.length - 1]! * HOUR_MS).toISOString(),
         to: new Date(t).toISOString(),
-        ...sumCounts(buckets),
+        ...sumCounts(buckets, topic),
       };
     },
   };

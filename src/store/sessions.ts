@@ -10,11 +10,15 @@
  *   `createdAt`, `expiresAt` (ISO); the key expires with the session (PEXPIRE in the same MULTI as the HSET,
  *   so no session outlives its time even if the process dies between the two).
  *
+ * Ending a session (`destroy`) publishes `session:<sha256 hex>` on the channel `<prefix>:revoked` in the same
+ * MULTI as the DEL (src/store/revocations.ts): the API processes end the session's open streams at once.
+ *
  * Expiry is fixed from creation (no sliding renewal): a stolen cookie is good for `http.sessionHours` at most.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from './keys.js';
+import { revocationMessage } from './revocations.js';
 
 /** What the API knows of a browser session (never the session id's hash: the id is what the cookie holds). */
 export interface SessionInfo {
@@ -31,7 +35,10 @@ export interface SessionStore {
   create(tokenHash: string): Promise<{ id: string; session: SessionInfo }>;
   /** The session of a cookie's id; null for a malformed, unknown, ended or expired one. */
   get(id: string): Promise<SessionInfo | null>;
-  /** Ends a session (logout, or its token was revoked); a no-op for an unknown id. */
+  /**
+   * Ends a session (logout, or its token was revoked) and publishes the notice that ends its open streams; a
+   * no-op for a malformed id.
+   */
   destroy(id: string): Promise<void>;
 }
 
@@ -106,7 +113,14 @@ export function createRedisSessionStore(opts: RedisSessionStoreOptions): Session
     },
     async destroy(id) {
       if (!SESSION_ID.test(id)) return;
-      await redis.del(keys.session(hashSessionId(id)));
+      const hash = hashSessionId(id);
+      const res = await redis
+        .multi()
+        .del(keys.session(hash))
+        .publish(keys.revocations(), revocationMessage({ kind: 'session', hash }))
+        .exec();
+      const err = res?.find(([e]) => e)?.[0];
+      if (err) throw err;
     },
   };
 }

@@ -31,6 +31,9 @@ import { digestTime, duplicateRef, indexSetKeys, MAX_STORY_ITEMS, streamTopics }
  * cand:<topic> of A's topics, A's index sets, and the mergedInto keys of the stories merged into A.
  * ARGV: 1 A, 2 B, 3 ttl s, 4 A's duplicate ref JSON, 5 topic count, 6 index-set count, 7 stories merged into
  * A (count), 8 extra tokens of A (count), 9 count-field count, then those story ids, then the count fields.
+ * The count fields are those the put script added for A (`countFields`, per-topic ones included), each taken
+ * off only while above 0: a story stored before per-topic counting has none of its `topic:<id>|…` fields, and
+ * taking one off there may take another story's (docs/api.md#counts).
  */
 export const MERGE_STORY_LUA = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'merged', redis.call('GET', KEYS[2])} end

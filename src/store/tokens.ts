@@ -11,12 +11,15 @@
  * Keys (src/store/keys.ts, docs/redis.md):
  * - `<prefix>:token:<sha256 hex>` hash: `name`, `role`, `createdAt`, `revoked` (`0`/`1`), `revokedAt`
  * - `<prefix>:tokens` hash: name → sha256 hex (names are unique for good, so an audit line names one holder)
+ * - revoking publishes `token:<sha256 hex>` on the channel `<prefix>:revoked` in the same MULTI
+ *   (src/store/revocations.ts): the API processes end the token's open streams at once.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { GeoError } from '../errors.js';
 import { redisKeys } from './keys.js';
+import { revocationMessage } from './revocations.js';
 
 export const TOKEN_ROLES = ['viewer', 'editor', 'admin'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -35,7 +38,10 @@ export interface TokenStore {
   create(name: string, role: TokenRole): Promise<{ token: string; info: TokenInfo }>;
   /** Every token ever created (revoked ones too), by name. */
   list(): Promise<TokenInfo[]>;
-  /** Revokes a token by name: false when no token has that name. Takes effect on the next request. */
+  /**
+   * Revokes a token by name: false when no token has that name. Takes effect on the next request, and the
+   * notice it publishes ends the token's open streams (SSE, WebSocket).
+   */
   revoke(name: string): Promise<boolean>;
   /** The holder of a presented token; null for an unknown or revoked one. */
   verify(token: string): Promise<TokenInfo | null>;
@@ -127,11 +133,14 @@ export function createRedisTokenStore(opts: RedisTokenStoreOptions): TokenStore 
       const hash = await redis.hget(namesKey, name);
       if (!hash) return false;
       const key = tokenKey(hash);
-      await redis
+      const res = await redis
         .multi()
         .hset(key, 'revoked', '1')
         .hsetnx(key, 'revokedAt', new Date(now()).toISOString())
+        .publish(keys.revocations(), revocationMessage({ kind: 'token', hash }))
         .exec();
+      const err = res?.find(([e]) => e)?.[0];
+      if (err) throw err;
       return true;
     },
     async verify(token) {

@@ -288,6 +288,47 @@ describe('dashboard', () => {
       expect(await page.textContent(`#counts tr[data-key="${topic}"] td.num`)).toBe(String(n));
     await page.close();
   });
+
+  it("a topic's dashboard counts that topic's commodities and countries, not the other topics'", async () => {
+    const base = await template();
+    const fresh = (topic: string, commodity: string, country: string): DigestRecord => {
+      const id = `web-count-${topic}-${Date.now()}`;
+      return {
+        ...base,
+        id,
+        storyId: id,
+        canonicalId: id,
+        relevant: true,
+        topic,
+        topics: [{ id: topic, score: 0.9, evidence: [] }],
+        tags: { commodities: [commodity], countries: [country] },
+        publishedAt: new Date().toISOString(),
+        duplicates: [],
+      };
+    };
+    // Tags of the other topic's story that no other story of the last day carries (the template's are reused).
+    const other = ['uranium', 'helium', 'potash'].find((c) => !base.tags.commodities.includes(c))!;
+    const where = ['NA', 'IS', 'NZ'].find((c) => !base.tags.countries.includes(c))!;
+    await stack.runtime.stores.records.put([
+      fresh('marine', 'cobalt', 'NO'),
+      fresh('energy-minerals', other, where),
+    ]);
+    const mine = await apiAs<Record<string, Record<string, number>>>('viewer', '/v1/counts?topic=marine');
+    const all = await apiAs<Record<string, Record<string, number>>>('viewer', '/v1/counts');
+    expect(all.commodities![other]).toBeGreaterThan(0);
+    expect(mine.commodities![other]).toBeUndefined();
+    expect(mine.countries![where]).toBeUndefined();
+    const topicPage = await chrome.newPage();
+    await topicPage.goto(`${origin}/dashboard?topic=marine`);
+    await topicPage.waitForSelector('#counts table');
+    for (const [key, n] of [...Object.entries(mine.commodities!), ...Object.entries(mine.countries!)])
+      expect(await topicPage.textContent(`#counts tr[data-key="${key}"] td.num`), key).toBe(String(n));
+    expect(await topicPage.locator('#counts tr[data-key="cobalt"]').count()).toBe(1);
+    expect(
+      await topicPage.locator(`#counts tr[data-key="${other}"], #counts tr[data-key="${where}"]`).count(),
+    ).toBe(0);
+    await topicPage.close();
+  });
 });
 
 describe("the digest builder's event box", () => {
@@ -607,6 +648,39 @@ describe('@bull-board', () => {
     await page.click('text=process');
     await page.waitForLoadState('networkidle');
     await chrome.screenshot(page, 'bull-board');
+    await page.close();
+  });
+});
+
+describe('a token revoked while its dashboard is open', () => {
+  it('ends the live stream; the page goes to the login page without reconnecting', async () => {
+    const res = await fetch(`${origin}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'web-revoked-live', role: 'viewer' }),
+    });
+    expect(res.status).toBe(201);
+    const { token } = (await res.json()) as { token: string };
+    await chrome.context.clearCookies();
+    await chrome.context.addCookies([{ name: 'gi_lang', value: 'en', url: origin }]);
+    const page = await chrome.newPage();
+    await page.goto(`${origin}/dashboard`);
+    await page.fill('#token', token);
+    await Promise.all([page.waitForURL(`${origin}/dashboard`), page.click('#login-submit')]);
+    await page.waitForSelector('html[data-sse-open-at]', { timeout: 15_000 });
+    const streams: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/v1/streams/')) streams.push(r.url());
+    });
+    const t0 = Date.now();
+    const revoke = await fetch(`${origin}/v1/tokens/web-revoked-live`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stack.token.admin}` },
+    });
+    expect(revoke.status).toBe(204);
+    await page.waitForURL(`${origin}/login?next=${encodeURIComponent('/dashboard')}`, { timeout: 5_000 });
+    measured.revokedDashboardToLoginMs = Date.now() - t0;
+    expect(streams).toEqual([]);
     await page.close();
   });
 });

@@ -1,8 +1,8 @@
 /**
  * `GET /v1/records` (filtered, cursor pages), `GET /v1/stories/:id` (one story with its duplicates; a merged
  * story answers its target with `mergedInto`) and `GET /v1/counts` (relevant stories per topic, commodity and
- * country over 24 h or 7 days). Registers the editors' merge and split routes too (./story-edits.ts), on the
- * same stores.
+ * country over 24 h or 7 days, of all topics or one). Registers the editors' merge and split routes too
+ * (./story-edits.ts), on the same stores.
  */
 import type { FastifyInstance } from 'fastify';
 import { GeoError } from '../../errors.js';
@@ -136,20 +136,27 @@ export function recordRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Querystring: { window: CountWindow } }>(
+  app.get<{ Querystring: { window: CountWindow; topic?: string } }>(
     '/v1/counts',
     {
       config: { role: 'viewer' },
       schema: {
         tags: ['records'],
-        summary: 'Relevant stories per topic, commodity and country over the last 24 hours or 7 days',
+        summary:
+          'Relevant stories per topic, commodity and country over the last 24 hours or 7 days, of all topics or one',
         description:
           'Counted when each story is stored, in hourly buckets of digest time (publishedAt, else fetchedAt): ' +
           '`24h` adds up the current hour and the 23 before it, `7d` the current hour and the 167 before it. ' +
-          'A story counts once in `total` and once under each topic it is streamed to and each of its tags.',
+          'A story counts once in `total` and once under each topic it is streamed to and each of its tags. ' +
+          'With `topic`, only the stories streamed to that topic count: `total` is theirs, `topics` holds that ' +
+          'topic alone, `commodities` and `countries` are their tags. Stories stored by a version without ' +
+          'per-topic counts count without `topic` only (until their hours leave the windows).',
         querystring: {
           type: 'object',
-          properties: { window: { type: 'string', enum: ['24h', '7d'], default: '24h' } },
+          properties: {
+            window: { type: 'string', enum: ['24h', '7d'], default: '24h' },
+            topic: { ...topicIdSchema, description: 'a topic id of config/topics.yaml: that topic’s counts' },
+          },
           additionalProperties: false,
         },
         response: {
@@ -157,6 +164,7 @@ export function recordRoutes(app: FastifyInstance, ctx: ApiContext): void {
             type: 'object',
             properties: {
               window: { type: 'string', enum: ['24h', '7d'] },
+              topic: { type: 'string', description: 'the topic asked for (absent: all topics)' },
               from: { type: 'string', description: 'start of the oldest hour counted (ISO-8601)' },
               to: { type: 'string', description: 'when the counts were read (ISO-8601)' },
               total: { type: 'integer' },
@@ -170,7 +178,12 @@ export function recordRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (request) => withRedis(() => query.counts(request.query.window)),
+    async (request) => {
+      const { window, topic } = request.query;
+      if (topic !== undefined && !ctx.runtime.config.topics.topics.some((t) => t.id === topic))
+        throw new GeoError('INPUT_INVALID', 'topic is not a topic id of config/topics.yaml');
+      return withRedis(() => query.counts(window, topic));
+    },
   );
 
   storyEditRoutes(app, ctx, edits);

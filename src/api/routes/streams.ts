@@ -1,15 +1,18 @@
 /**
  * `GET /v1/streams/:topic` (viewer): Server-Sent Events of one topic or `all`, served by the stream relay
  * (src/api/stream-relay.ts; semantics in docs/contracts.md §HTTP): `event: record` with the Redis stream id,
- * resumable with `Last-Event-ID`, `event: resync` past the stream's horizon.
+ * resumable with `Last-Event-ID`, `event: resync` past the stream's horizon, and a last `event: revoked` when
+ * the token or session it was opened with ends (src/api/live-auth.ts; the WebSocket closes with 4401).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GeoError } from '../../errors.js';
-import { type AuthStores, allows, upgradeHolder } from '../auth.js';
+import { type AuthStores, allows, credentialOf, upgradeHolder } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { errorBody } from '../errors.js';
+import { trackSse, WS_CLOSE_REVOKED } from '../live-auth.js';
 import { COMMON_ERRORS, errors, topicIdSchema } from '../schemas.js';
 import type { StreamRelay } from '../stream-relay.js';
+import type { WebSocketGrant } from '../ws.js';
 
 export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: StreamRelay): void {
   const topics = new Set(['all', ...ctx.runtime.config.topics.topics.map((t) => t.id)]);
@@ -23,7 +26,9 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: Strea
         description:
           'Events `record` (id: the Redis stream id, data: the record JSON) and `resync` ' +
           '(data: {"requested","oldest"}) when `Last-Event-ID` is older than the stream keeps. Without ' +
-          '`Last-Event-ID`: live from now.',
+          '`Last-Event-ID`: live from now. When the token or browser session it was opened with is revoked or ' +
+          'ends, a last event `revoked` (data: {"reason": "token_revoked"|"session_ended"}) and the end of the ' +
+          'stream: do not reconnect with the same credential.',
         params: {
           type: 'object',
           properties: {
@@ -47,7 +52,8 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: Strea
       if (!topics.has(topic)) throw new GeoError('NOT_FOUND', 'no such topic');
       const last = request.headers['last-event-id'];
       reply.hijack();
-      relay.serveSse(request.raw, reply.raw, topic, typeof last === 'string' ? last : null);
+      const stream = relay.serveSse(request.raw, reply.raw, topic, typeof last === 'string' ? last : null);
+      trackSse(ctx.live, credentialOf(request), reply.raw, stream);
     },
   );
 }
@@ -81,15 +87,19 @@ export function webSocketRoute(app: FastifyInstance): void {
 
 /**
  * Whether an upgrade request carries a viewer credential and names a known topic (the WebSocket's
- * `authorize`): a bearer token, or the session cookie from the server's own Origin (src/api/auth.ts).
+ * `authorize`): a bearer token, or the session cookie from the server's own Origin (src/api/auth.ts). The
+ * grant registers the open socket with the live connections: it closes with 4401 when the credential ends.
  */
 export function webSocketAuthorizer(ctx: ApiContext, stores: AuthStores) {
   const topics = new Set(['all', ...ctx.runtime.config.topics.topics.map((t) => t.id)]);
-  return async (req: import('node:http').IncomingMessage): Promise<boolean> => {
+  return async (req: import('node:http').IncomingMessage): Promise<false | WebSocketGrant> => {
     const topic = new URL(req.url ?? '/', 'http://ws').searchParams.get('topic') ?? '';
     if (!topics.has(topic)) return false;
     const holder = await upgradeHolder(stores, req);
-    return holder !== null && allows(holder.role, 'viewer');
+    if (!holder || !allows(holder.auth.role, 'viewer')) return false;
+    return {
+      opened: (close) => ctx.live.track(holder.credential, (reason) => close(WS_CLOSE_REVOKED, reason)),
+    };
   };
 }
 

@@ -7,7 +7,8 @@
  * private or loopback address without `fetch.allowPrivate` is refused, 422 `SSRF_BLOCKED`.
  *
  * `GET /v1/streams/subscriptions/:id` (viewer): Server-Sent Events of `stream:all` through the subscription's
- * filter, served by the stream relay with the topic streams' semantics (Last-Event-ID resume, resync).
+ * filter, served by the stream relay with the topic streams' semantics (Last-Event-ID resume, resync, and the
+ * last `revoked` event when its credential ends).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -25,9 +26,10 @@ import {
   type StoredSubscription,
   type Subscription,
 } from '../../store/subscriptions.js';
-import { authOf } from '../auth.js';
+import { authOf, credentialOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { withRedis } from '../errors.js';
+import { trackSse } from '../live-auth.js';
 import { COMMON_ERRORS, errors, sourceIdSchema, topicIdSchema } from '../schemas.js';
 import { lastEventIdOf, type RecordEvent, type StreamRelay } from '../stream-relay.js';
 
@@ -459,7 +461,8 @@ export function subscriptionRoutes(app: FastifyInstance, ctx: ApiContext, relay:
       };
       reply.hijack();
       reply.raw.setHeader('x-content-type-options', 'nosniff');
-      relay.serveSse(request.raw, reply.raw, 'all', lastEventIdOf(request.raw), filter);
+      const stream = relay.serveSse(request.raw, reply.raw, 'all', lastEventIdOf(request.raw), filter);
+      trackSse(ctx.live, credentialOf(request), reply.raw, stream);
     },
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Token management (admin), what `geointel token create/list/revoke` does over HTTP: `GET /v1/tokens` (name,
  * role, createdAt, revoked — never a hash), `POST /v1/tokens` `{name, role}` → the token, shown once,
- * `DELETE /v1/tokens/:name` (revoke; its browser sessions end at their next request). Creating and revoking
+ * `DELETE /v1/tokens/:name` (revoke; its browser sessions end at their next request, and its open streams at once:
+ * src/api/live-auth.ts). Creating and revoking
  * append to the audit trail (target `token:<name>`, actor the admin).
  */
 import type { FastifyInstance } from 'fastify';

@@ -24,7 +24,8 @@ create  prints the new token on stdout, once: only its SHA-256 is stored, so it 
         NAME (letters, digits, ".", "_", "@", "-"; at most 64) names the holder in audit trails and is never
         reused, revoked or not.
 list    every token: name, role, created, active or revoked (never the token). --json: an array.
-revoke  the token of NAME stops working at its next request (exit 1 when no token has that name).
+revoke  the token of NAME stops working at its next request, and the API ends its open streams at once
+        (exit 1 when no token has that name).
 
 Needs the Redis of the running system (REDIS_URL, or the one \`geointel run\` supervises).`;
 

@@ -1,6 +1,7 @@
 /**
- * Counts of relevant stories per topic, commodity and country over the last 24 hours or 7 days, kept as one
- * Redis hash per hour of digest time (publishedAt, else fetchedAt) and incremented when a story is emitted.
+ * Counts of relevant stories per topic, commodity and country over the last 24 hours or 7 days — over all
+ * topics, or one topic's stories and their commodities and countries — kept as one Redis hash per hour of
+ * digest time (publishedAt, else fetchedAt) and incremented when a story is emitted.
  * This file holds the arithmetic: which fields a record adds to, which hour bucket it falls in and how long that
  * bucket is kept, which buckets a window reads, and how they add up.
  */
@@ -13,21 +14,25 @@ export type CountWindow = keyof typeof COUNT_WINDOWS;
 /** Hours of digest time ahead of now a bucket may hold (the ingest stage's future tolerance is 48 h). */
 const AHEAD_HOURS = 49;
 
+/** Joins a topic to a commodity or country field: `topic:<id>|commodity:<id>`, `topic:<id>|country:<ISO>`. */
+export const TOPIC_QUALIFIER = '|';
+
 /**
  * The hash fields one relevant story adds 1 to: `all`, `topic:<id>` for each topic it is streamed to (the
- * topics `?topic=` finds it under), `commodity:<id>` and `country:<ISO>` for each tag. None for an off-topic
- * story.
+ * topics `?topic=` finds it under), `commodity:<id>` and `country:<ISO>` for each tag, and for each of those
+ * topics the tags again qualified by it (`topic:<id>|commodity:<id>`, `topic:<id>|country:<ISO>`: the counts of
+ * `/v1/counts?topic=`; a topic's total is its `topic:<id>`). None for an off-topic story.
  */
 export function countFields(r: Pick<DigestRecord, 'relevant' | 'topics' | 'tags'>): string[] {
   if (!r.relevant) return [];
-  return [
+  const topics = [...new Set(r.topics.map((t) => `topic:${t.id}`))];
+  const tags = [
     ...new Set([
-      'all',
-      ...r.topics.map((t) => `topic:${t.id}`),
       ...r.tags.commodities.map((c) => `commodity:${c}`),
       ...r.tags.countries.map((c) => `country:${c}`),
     ]),
   ];
+  return ['all', ...topics, ...tags, ...topics.flatMap((t) => tags.map((g) => `${t}${TOPIC_QUALIFIER}${g}`))];
 }
 
 /** The hour bucket of a digest time and when it may expire, or null when no window can ever read it. */
@@ -53,21 +58,37 @@ export interface StoryCounts {
   countries: Record<string, number>;
 }
 
-/** Adds up hour buckets (hash field → count as Redis returns them). */
-export function sumCounts(buckets: ReadonlyArray<Record<string, string>>): StoryCounts {
+/**
+ * Adds up hour buckets (hash field → count as Redis returns them). Without `topic`: every relevant story, per
+ * topic and per tag (the topic-qualified fields are left out). With `topic`: the stories streamed to that
+ * topic (`total`, and `topics` holding that topic alone) and their tags, from the fields qualified by it.
+ */
+export function sumCounts(buckets: ReadonlyArray<Record<string, string>>, topic?: string): StoryCounts {
   const out: StoryCounts = { total: 0, topics: {}, commodities: {}, countries: {} };
   const add = (into: Record<string, number>, key: string, n: number) => {
     into[key] = (into[key] ?? 0) + n;
   };
+  const own = topic === undefined ? null : `topic:${topic}`;
+  const qualified = own === null ? '' : `${own}${TOPIC_QUALIFIER}`;
   for (const b of buckets)
-    for (const [field, value] of Object.entries(b)) {
+    for (const [raw, value] of Object.entries(b)) {
       const n = Number(value);
       if (!Number.isFinite(n) || n <= 0) continue;
+      let field = raw;
+      if (own !== null) {
+        if (raw === own) {
+          out.total += n;
+          add(out.topics, topic as string, n);
+          continue;
+        }
+        if (!raw.startsWith(qualified)) continue;
+        field = raw.slice(qualified.length);
+      } else if (raw.includes(TOPIC_QUALIFIER)) continue;
       const at = field.indexOf(':');
       const kind = at < 0 ? field : field.slice(0, at);
       const key = field.slice(at + 1);
-      if (field === 'all') out.total += n;
-      else if (kind === 'topic') add(out.topics, key, n);
+      if (own === null && field === 'all') out.total += n;
+      else if (own === null && kind === 'topic') add(out.topics, key, n);
       else if (kind === 'commodity') add(out.commodities, key, n);
       else if (kind === 'country') add(out.countries, key, n);
     }

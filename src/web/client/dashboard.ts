@@ -1,10 +1,11 @@
 /**
  * The live dashboard of one topic or all: the latest records (GET /v1/records), new ones as they are stored
  * (SSE /v1/streams/<topic>, no reload), located events on the world map (GET /v1/records?bbox=…), counts
- * per topic, commodity and country over 24 h or 7 days (GET /v1/counts). Timings for the browser test are
+ * per topic, commodity and country over 24 h or 7 days (GET /v1/counts; a topic's page asks for that topic's
+ * counts, so its commodities and countries are its own stories'). Timings for the browser test are
  * left on <html>: data-sse-open-at, data-records-at, data-map-at (ms since navigation start).
  */
-import { api, describeError } from './api.js';
+import { api, describeError, loginUrl } from './api.js';
 import { data, t } from './boot.js';
 import { feedText, h, replace } from './dom.js';
 import { commodityName, countryName, type RecordView, topicName } from './format.js';
@@ -63,6 +64,12 @@ function connect(): void {
     }
   });
   source.addEventListener('resync', () => void loadRecords());
+  // The session ended or its token was revoked: no reconnecting with it, sign in again.
+  source.addEventListener('revoked', () => {
+    source.close();
+    setLive('down');
+    location.assign(loginUrl());
+  });
   source.addEventListener('error', () => {
     if (source.readyState !== EventSource.CLOSED) return setLive('down');
     // Refused (401 after the session ended, 503 while Redis is away): check the session, then try again.
@@ -155,7 +162,7 @@ let countWindow: '24h' | '7d' = '24h';
 
 async function loadCounts(): Promise<void> {
   try {
-    const c = await api<Counts>('GET', `/v1/counts?window=${countWindow}`);
+    const c = await api<Counts>('GET', `/v1/counts?window=${countWindow}${topicQuery}`);
     const topics = topic === 'all' ? c.topics : { [topic]: c.topics[topic] ?? 0 };
     replace(
       countsBox,
