@@ -144,6 +144,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiInstance> {
     prefix,
     log,
     recheckMs: runtime.config.app.http.streamRecheckMs,
+    metrics: runtime.metrics,
   });
   const ctx: ApiContext = {
     runtime,

@@ -13,10 +13,21 @@
  *   all live connections are looked up again, once per distinct credential — a missed notice still ends a
  *   stream within that interval plus one lookup. A re-check also runs as soon as the subscriber is back after
  *   a reconnect. A lookup that fails (Redis away) ends nothing: the next one decides.
+ *
+ * Metrics (given `metrics`, served on the API's `/metrics`): `geointel_live_connections{kind="sse"|"ws"}` follows
+ * the registered connections, `geointel_live_ended_total{path="notice"|"recheck"}` counts the ones ended.
  */
 import type { ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import {
+  LIVE_END_PATHS,
+  LIVE_KINDS,
+  type LiveEndPath,
+  type LiveKind,
+  type Metrics,
+  zeroSeries,
+} from '../runtime/metrics.js';
 import { type RedisTarget, redisOptions } from '../runtime/redis.js';
 import { redisKeys } from '../store/keys.js';
 import { parseRevocation, type RevocationNotice } from '../store/revocations.js';
@@ -31,9 +42,13 @@ export const DEFAULT_STREAM_RECHECK_MS = 15_000;
 /** WebSocket close code of a connection whose credential was revoked or whose session ended (HTTP 401's). */
 export const WS_CLOSE_REVOKED = 4401;
 
+export type { LiveKind } from '../runtime/metrics.js';
+
 export interface LiveStats {
   /** Connections registered now. */
   connections: number;
+  /** Of them, SSE streams and WebSockets. */
+  byKind: Record<LiveKind, number>;
   /** Connections ended by a notice. */
   endedByNotice: number;
   /** Connections ended by a re-check. */
@@ -47,9 +62,11 @@ export interface LiveStats {
 export interface LiveConnections {
   /**
    * Registers an open connection: `end` is called once, when its credential ends. Returns the function that
-   * unregisters it (call it when the connection closes by itself).
+   * unregisters it (call it when the connection closes by itself). `kind` labels it in the metrics: SSE streams
+   * come through {@link trackSse}; the WebSocket grant (src/api/routes/streams.ts) calls this directly.
+   * @defaultValue kind 'ws'
    */
-  track(credential: Credential, end: (reason: RevokedReason) => void): () => void;
+  track(credential: Credential, end: (reason: RevokedReason) => void, kind?: LiveKind): () => void;
   /** Ends the connections a notice names; the number ended (the subscriber calls it). */
   apply(notice: RevocationNotice): number;
   /** Looks every live connection's credential up now and ends those that ended; the number ended. */
@@ -66,12 +83,15 @@ export interface LiveConnectionsOptions {
   log: Logger;
   /** @defaultValue {@link DEFAULT_STREAM_RECHECK_MS} */
   recheckMs?: number;
+  /** The API process's registry (several instances on one runtime add up); absent: `stats()` alone. */
+  metrics?: Pick<Metrics, 'liveConnections' | 'liveEnded'>;
 }
 
 interface Entry {
   credential: Credential;
   tokenKey: string;
   sessionKey: string | null;
+  kind: LiveKind;
   end: (reason: RevokedReason) => void;
   ended: boolean;
 }
@@ -84,6 +104,15 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
   const index = new Map<string, Set<Entry>>();
   const entries = new Set<Entry>();
   const counters = { endedByNotice: 0, endedByRecheck: 0, notices: 0, rechecks: 0 };
+  const byKind: Record<LiveKind, number> = { sse: 0, ws: 0 };
+  const metrics = opts.metrics;
+  if (metrics) {
+    zeroSeries(metrics.liveConnections, 'kind', LIVE_KINDS);
+    zeroSeries(metrics.liveEnded, 'path', LIVE_END_PATHS);
+  }
+  const countEnded = (path: LiveEndPath, n: number) => {
+    if (n > 0) metrics?.liveEnded.inc({ path }, n);
+  };
   let closed = false;
   let checking: Promise<number> | null = null;
 
@@ -99,8 +128,17 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
     set.delete(e);
     if (set.size === 0) index.delete(key);
   };
+  const add = (e: Entry) => {
+    entries.add(e);
+    byKind[e.kind]++;
+    metrics?.liveConnections.inc({ kind: e.kind });
+    link(e.tokenKey, e);
+    if (e.sessionKey) link(e.sessionKey, e);
+  };
   const remove = (e: Entry) => {
-    entries.delete(e);
+    if (!entries.delete(e)) return;
+    byKind[e.kind]--;
+    metrics?.liveConnections.dec({ kind: e.kind });
     unlink(e.tokenKey, e);
     unlink(e.sessionKey, e);
   };
@@ -121,11 +159,12 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
     const set = index.get(`${n.kind}:${n.hash}`);
     if (!set) return 0;
     const reason: RevokedReason = n.kind === 'token' ? 'token_revoked' : 'session_ended';
-    let ended = 0;
-    for (const e of [...set]) if (endEntry(e, reason)) ended++;
-    counters.endedByNotice += ended;
-    if (ended > 0) log.info({ kind: n.kind, ended }, 'live connections ended: credential revoked');
-    return ended;
+    let count = 0;
+    for (const e of [...set]) if (endEntry(e, reason)) count++;
+    counters.endedByNotice += count;
+    countEnded('notice', count);
+    if (count > 0) log.info({ kind: n.kind, ended: count }, 'live connections ended: credential revoked');
+    return count;
   }
 
   /** What ended a credential, or null while it holds. Throws when Redis does not answer. */
@@ -165,6 +204,7 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
       }),
     );
     counters.endedByRecheck += ended;
+    countEnded('recheck', ended);
     if (ended > 0) log.info({ ended }, 'live connections ended: credential found revoked on re-check');
     if (failed > 0) log.debug({ failed }, 'credential re-check failed (Redis away); next interval decides');
     return ended;
@@ -207,18 +247,17 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
   }
 
   return {
-    track(credential, end) {
+    track(credential, end, kind = 'ws') {
       const e: Entry = {
         credential,
         tokenKey: `token:${credential.tokenHash}`,
         sessionKey: credential.sessionId === null ? null : `session:${hashSessionId(credential.sessionId)}`,
+        kind,
         end,
         ended: false,
       };
       if (closed) return () => undefined;
-      entries.add(e);
-      link(e.tokenKey, e);
-      if (e.sessionKey) link(e.sessionKey, e);
+      add(e);
       return () => {
         if (!e.ended) remove(e);
         e.ended = true;
@@ -226,12 +265,12 @@ export function createLiveConnections(opts: LiveConnectionsOptions): LiveConnect
     },
     apply,
     recheck,
-    stats: () => ({ connections: entries.size, ...counters }),
+    stats: () => ({ connections: entries.size, byKind: { ...byKind }, ...counters }),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      entries.clear();
+      for (const e of [...entries]) remove(e);
       index.clear();
       await checking?.catch(() => undefined);
       // Nothing to flush on a subscriber: drop it at once (a quit would wait for a Redis that may be away).
@@ -265,6 +304,6 @@ export function trackSse(
   stream: SseHandle,
 ): void {
   if (!credential || res.writableEnded || res.destroyed) return;
-  const untrack = live.track(credential, (reason) => stream.revoke(reason));
+  const untrack = live.track(credential, (reason) => stream.revoke(reason), 'sse');
   res.once('close', untrack);
 }

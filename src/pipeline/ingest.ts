@@ -5,9 +5,16 @@
  */
 import type { AppConfig } from '../config/app-schema.js';
 import type { SourceEntry } from '../config/sources-schema.js';
-import { classifyItem, sourcePriorOf, type Taxonomy } from './classify/index.js';
+import {
+  classifyItemDetailed,
+  type DetailedClassification,
+  sourcePriorOf,
+  type Taxonomy,
+} from './classify/index.js';
 import type { AssignMeta } from './dedupe/index.js';
+import { type CombinedDecision, ruleDecides } from './model/combine.js';
 import type { ModelScorer } from './model/scorer.js';
+import { OFF_TOPIC_CLASS } from './model/serialize.js';
 import { normalizeDocument } from './normalize/index.js';
 import { buildRecord } from './record.js';
 import type { Classification, DigestRecord, Item, ParseDocument, StoryAssignment, Warning } from './types.js';
@@ -42,11 +49,45 @@ export function normalizeFor(doc: ParseDocument, ctx: NormalizeFor): { items: It
 export interface Classified {
   item: Item;
   classification: Classification;
+  /** Its final class (a topic id of the taxonomy, or `off-topic`) and who decided it (the process worker counts these). */
+  decision: ClassDecision;
   /** The item as the story index sees it (with its detected language) and the registry facts. */
   story: { item: Item; meta: AssignMeta };
 }
 
-/** Language, topics and tags of one item, and its story request. */
+/** Who decided an item's class: an explicit rule, the lexicon, or the learned model (combine.ts `by`). */
+export type Decider = CombinedDecision['by'];
+
+export interface ClassDecision {
+  /** A topic id, or `off-topic`. */
+  topic: string;
+  by: Decider;
+}
+
+/**
+ * An item's final class and its decider, from the classify stage's answer: the model's verdict when a model was
+ * asked; without one, an explicit rule (an event rule, a title veto, the source's topicHints naming the chosen
+ * topic — what combine.ts calls a rule, so an item counts alike with or without a model) or else the lexicon.
+ */
+export function classDecision(
+  detailed: DetailedClassification,
+  sourceHints?: readonly string[],
+): ClassDecision {
+  const { classification: c, explanation } = detailed;
+  const topic = c.relevant && c.topic ? c.topic : null;
+  const by: Decider =
+    explanation.model?.by ??
+    (ruleDecides({
+      topic,
+      decidedBy: explanation.decidedBy,
+      ...(sourceHints ? { sourceHints } : {}),
+    })
+      ? 'rule'
+      : 'lexicon');
+  return { topic: topic ?? OFF_TOPIC_CLASS, by };
+}
+
+/** Language, topics and tags of one item, its decision, and its story request. */
 export function classifyFor(
   item: Item,
   source: SourceEntry,
@@ -54,13 +95,15 @@ export function classifyFor(
   model?: ModelScorer,
 ): Classified {
   // With a learned model, the lexicon's decision is combined with the model's (src/pipeline/model/combine.ts).
-  const classification = classifyItem(item, taxonomy, {
+  const detailed = classifyItemDetailed(item, taxonomy, {
     source: sourcePriorOf(source),
     ...(model ? { model } : {}),
   });
+  const { classification } = detailed;
   return {
     item,
     classification,
+    decision: classDecision(detailed, source.topicHints),
     story: {
       item: { ...item, language: classification.language },
       meta: { relay: source.publishes === 'relay', sourceId: source.id },

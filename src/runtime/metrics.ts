@@ -50,10 +50,70 @@ export function createMetrics() {
       labelNames: ['source', 'flag'] as const,
       registers: [registry],
     }),
+    webhookDeliveries: new Counter({
+      name: 'geointel_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered; failed: retried; gave_up: retries exhausted or a permanent error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookSeconds: new Histogram({
+      name: 'geointel_webhook_delivery_seconds',
+      help: 'Webhook POST duration per attempt, failed ones included',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    mailMessages: new Counter({
+      name: 'geointel_mail_messages_total',
+      help: 'Digest e-mails per address by outcome (sent; failed: refused or deferred; skipped: already sent for that date and list)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    liveConnections: new Gauge({
+      name: 'geointel_live_connections',
+      help: 'Open live connections of this API process by kind (sse, ws)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    liveEnded: new Counter({
+      name: 'geointel_live_ended_total',
+      help: 'Live connections ended because their credential ended, by path (notice, recheck)',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
+    classified: new Counter({
+      name: 'geointel_classified_total',
+      help: 'Items classified by the process worker, by final topic (or off-topic) and decider (rule, lexicon, model)',
+      labelNames: ['topic', 'decided_by'] as const,
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The label values of the webhook, mail and live-connection series (bounded); {@link zeroSeries} publishes them at 0. */
+export const WEBHOOK_OUTCOMES = ['delivered', 'failed', 'gave_up'] as const;
+export const MAIL_OUTCOMES = ['sent', 'failed', 'skipped'] as const;
+export const LIVE_KINDS = ['sse', 'ws'] as const;
+export const LIVE_END_PATHS = ['notice', 'recheck'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+export type MailOutcome = (typeof MAIL_OUTCOMES)[number];
+export type LiveKind = (typeof LIVE_KINDS)[number];
+export type LiveEndPath = (typeof LIVE_END_PATHS)[number];
+
+/**
+ * Publishes one series per value of a bounded label at 0 (a counter is added 0, a gauge left as it is), so a
+ * process that runs the component shows them, and `rate()` works, before the first event. Call it where the
+ * component starts.
+ * @example zeroSeries(metrics.webhookDeliveries, 'outcome', WEBHOOK_OUTCOMES)
+ */
+export function zeroSeries<L extends string>(
+  metric: Counter<L> | Gauge<L>,
+  label: L,
+  values: readonly string[],
+): void {
+  for (const v of values) metric.inc({ [label]: v } as Partial<Record<L, string>>, 0);
+}
 
 /**
  * Publishes a source's saved health: the consecutive-failures gauge and one `geointel_source_flag` series per

@@ -8,6 +8,10 @@
  * list and address), so a recipient's mail system folds the copy. A 5xx for one address is logged and marked
  * (never retried); a 4xx or a network error leaves the address unmarked and fails the job after the others are
  * tried, so BullMQ's retry sends only what is missing.
+ *
+ * Metrics: `geointel_mail_messages_total{outcome}` counts per address and run — `sent` (the server accepted it),
+ * `failed` (refused with a 5xx, or deferred: retried), `skipped` (already marked for that date × list × address,
+ * so a re-run counts its addresses here); an unsubscribed address is no message and counts nothing.
  */
 import type { Processor } from 'bullmq';
 import type { AppConfig } from '../config/app-schema.js';
@@ -24,6 +28,7 @@ import {
   unsubscribeLink,
 } from '../pipeline/mail/compose.js';
 import type { DigestRecord } from '../pipeline/types.js';
+import { MAIL_OUTCOMES, type Metrics, zeroSeries } from '../runtime/metrics.js';
 import { forQueue } from '../runtime/queues.js';
 import type { MailStore } from '../store/mail.js';
 import { jobData, MailJob } from './job-data.js';
@@ -42,6 +47,7 @@ export interface MailWorkerDeps {
   config: Pick<AppConfig, 'digest' | 'smtp' | 'mail'>;
   /** The 关键词 line of zh mails (createKeywords over the glossary and tags); absent: none. */
   keywords?: (r: DigestRecord) => readonly string[];
+  metrics: Pick<Metrics, 'mailMessages'>;
   log: Logger;
 }
 
@@ -84,6 +90,7 @@ export async function sendDigestMail(deps: MailWorkerDeps, date: string): Promis
     ]);
     for (const [i, address] of to.entries()) {
       if (sent[i] || unsub[i]) {
+        if (sent[i]) deps.metrics.mailMessages.inc({ outcome: 'skipped' });
         result.skipped++;
         continue;
       }
@@ -98,12 +105,16 @@ export async function sendDigestMail(deps: MailWorkerDeps, date: string): Promis
         unsubscribeUrl: unsubscribeLink(deps.config.mail.publicUrl, secret, list.id, address),
         keywords: deps.keywords,
       });
+      let accepted = false;
       try {
         await deps.transport().send(mail);
+        accepted = true;
+        deps.metrics.mailMessages.inc({ outcome: 'sent' });
         await deps.store.markSent(date, list.id, address, mail.messageId);
         result.sent++;
         log.info({ list: list.id, messageId: mail.messageId, final: edition.final }, 'digest mailed');
       } catch (err) {
+        if (!accepted) deps.metrics.mailMessages.inc({ outcome: 'failed' });
         if (isGeoError(err) && err.code === 'MAIL_REJECTED') {
           await deps.store.markSent(date, list.id, address, `rejected:${mail.messageId}`);
           result.rejected++;
@@ -121,6 +132,7 @@ export async function sendDigestMail(deps: MailWorkerDeps, date: string): Promis
 }
 
 export function mailProcessor(deps: MailWorkerDeps): Processor {
+  zeroSeries(deps.metrics.mailMessages, 'outcome', MAIL_OUTCOMES);
   return async (job) => {
     const data = jobData(MailJob, job.data, 'deliver');
     // A scheduled job names no date: the day whose window closed last before the job's own due time.

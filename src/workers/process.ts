@@ -2,6 +2,8 @@
  * Process worker: one job per fetched document. Classifies the items in small chunks (yielding between them
  * so the job lock keeps being renewed), assigns stories through the store, builds records and stores them:
  * the record store marks each story seen and emits it in one atomic step, so a re-run emits nothing twice.
+ * Every classified item counts once in `geointel_classified_total{topic, decided_by}` from the stage's own
+ * decision (`Classified.decision`; a re-run job's items are classified, and counted, again).
  */
 import type { Job, Processor } from 'bullmq';
 import type { SourceEntry } from '../config/sources-schema.js';
@@ -75,14 +77,20 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
       const model = await deps.model?.();
       const items = await withArticles(job, data.items as Item[], data.fetchedAt, deps.futureToleranceHours);
       const counts: Record<PutOutcome, number> = { emitted: 0, duplicate: 0, unchanged: 0, stored: 0 };
+      /** `<topic> <decider>` → items (topic ids hold no space). */
+      const decided = new Map<string, number>();
       let hits = 0;
       // Stories are assigned and records stored per slice, so a 1 000-item document streams its first records
       // while the rest is classified (assignment does not depend on the slicing: tested).
       for (let start = 0; start < items.length; start += slice) {
         const classified: Classified[] = [];
         for (let i = start; i < Math.min(start + slice, items.length); i += chunk) {
-          for (const item of items.slice(i, Math.min(i + chunk, start + slice)))
-            classified.push(classifyFor(item, source, taxonomy, model));
+          for (const item of items.slice(i, Math.min(i + chunk, start + slice))) {
+            const c = classifyFor(item, source, taxonomy, model);
+            classified.push(c);
+            const key = `${c.decision.topic} ${c.decision.by}`;
+            decided.set(key, (decided.get(key) ?? 0) + 1);
+          }
           await yieldToLoop();
         }
         const assignments = await deps.stories.assign(classified.map((c) => c.story));
@@ -92,6 +100,10 @@ export function processProcessor(deps: ProcessWorkerDeps): Processor {
       }
       for (const [outcome, n] of Object.entries(counts))
         if (n) deps.metrics.items.inc({ stage: 'process', outcome }, n);
+      for (const [key, n] of decided) {
+        const [topic, decidedBy] = key.split(' ') as [string, string];
+        deps.metrics.classified.inc({ topic, decided_by: decidedBy }, n);
+      }
       // New items only: a re-run job's items are `unchanged` and count nothing again.
       await deps.sourceItems?.addItems(
         data.sourceId,

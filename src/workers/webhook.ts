@@ -12,6 +12,9 @@
  *   would refuse it again), a 3xx (redirects are not followed), and a URL the fetch policy refuses.
  * - At least once: a worker killed after the receiver answered but before the success was recorded makes
  *   the job run again (a stalled job): the receiver gets the same delivery id twice and should dedupe on it.
+ * - Metrics: every attempt that POSTs counts once in `geointel_webhook_deliveries_total{outcome}` — `delivered`,
+ *   `failed` (retried) or `gave_up` (the last try, or a permanent failure) — and its duration in
+ *   `geointel_webhook_delivery_seconds`; jobs that send nothing (already delivered, gone, inactive) count nothing.
  */
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../config/app-schema.js';
@@ -19,6 +22,7 @@ import { GeoError, isGeoError } from '../errors.js';
 import type { WebhookPoster } from '../fetch/webhook-post.js';
 import type { Logger } from '../log.js';
 import { signatureHeader } from '../pipeline/webhook-signature.js';
+import { type Metrics, WEBHOOK_OUTCOMES, type WebhookOutcome, zeroSeries } from '../runtime/metrics.js';
 import { BACKOFF_TYPE, forQueue } from '../runtime/queues.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
 import { jobData, WebhookJob } from './job-data.js';
@@ -26,6 +30,8 @@ import { jobData, WebhookJob } from './job-data.js';
 export interface WebhookWorkerDeps {
   subscriptions: SubscriptionStore;
   post: WebhookPoster;
+  /** `geointel_webhook_deliveries_total{outcome}` (one per attempt) and `geointel_webhook_delivery_seconds`. */
+  metrics: Pick<Metrics, 'webhookDeliveries' | 'webhookSeconds'>;
   log: Logger;
   now: () => number;
 }
@@ -35,6 +41,11 @@ export type WebhookResult =
   | { status: 'already-delivered' | 'gone' | 'inactive' };
 
 export function webhookProcessor(deps: WebhookWorkerDeps): (job: Job) => Promise<WebhookResult> {
+  zeroSeries(deps.metrics.webhookDeliveries, 'outcome', WEBHOOK_OUTCOMES);
+  const count = (outcome: WebhookOutcome, started: number) => {
+    deps.metrics.webhookDeliveries.inc({ outcome });
+    deps.metrics.webhookSeconds.observe((performance.now() - started) / 1000);
+  };
   return async (job) => {
     const data = jobData(WebhookJob, job.data, 'deliver');
     const sub = await deps.subscriptions.get(data.subscriptionId);
@@ -45,7 +56,6 @@ export function webhookProcessor(deps: WebhookWorkerDeps): (job: Job) => Promise
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const log = deps.log.child({ subscription: sub.id, delivery: data.deliveryId, attempt });
-    const started = performance.now();
     const headers = {
       'Content-Type': 'application/json; charset=utf-8',
       'X-Geointel-Signature': signatureHeader(sub.secret, Math.floor(deps.now() / 1000), data.record),
@@ -54,6 +64,7 @@ export function webhookProcessor(deps: WebhookWorkerDeps): (job: Job) => Promise
     };
     const base = { deliveryId: data.deliveryId, storyId: data.storyId, attempt };
     let answer: Awaited<ReturnType<WebhookPoster>>;
+    const started = performance.now();
     try {
       answer = await deps.post(sub.url, data.record, headers);
     } catch (err) {
@@ -61,6 +72,8 @@ export function webhookProcessor(deps: WebhookWorkerDeps): (job: Job) => Promise
         ? err
         : new GeoError('INTERNAL', `webhook delivery failed: ${(err as Error).message}`, { cause: err });
       const status = (e.details as { status?: number } | undefined)?.status;
+      // Counted when the attempt ends, whatever the log does next (a deleted subscription's included).
+      count(e.retry === 'permanent' || last ? 'gave_up' : 'failed', started);
       const outcome = await deps.subscriptions.recordAttempt(sub.id, {
         ...base,
         at: new Date(deps.now()).toISOString(),
@@ -74,6 +87,7 @@ export function webhookProcessor(deps: WebhookWorkerDeps): (job: Job) => Promise
       if (outcome === 'gone') return { status: 'gone' };
       throw forQueue(e);
     }
+    count('delivered', started);
     const outcome = await deps.subscriptions.recordAttempt(sub.id, {
       ...base,
       at: new Date(deps.now()).toISOString(),

@@ -7,7 +7,9 @@
  * deleted, straight in Redis without PUBLISH) the periodic re-check ends the streams within its interval, while
  * an instance with a 10-minute re-check still holds its stream, and a notice published while the subscribers are
  * cut (CLIENT KILL) is made up for by the re-check when they are back; (4) a session-cookie stream ends on logout,
- * and the same token's other session goes on. Close latencies are printed (`revocation-latency`).
+ * and the same token's other session goes on. Close latencies are printed (`revocation-latency`). The API's
+ * `/metrics` follows it all: `geointel_live_connections{kind}` and `geointel_live_ended_total{path}` (the three
+ * instances share one runtime, so one registry: the numbers are their sum, as in one process).
  */
 import { get as httpGet } from 'node:http';
 import type { Redis } from 'ioredis';
@@ -190,6 +192,29 @@ async function revokeThrough(on: Server, name: string): Promise<number> {
   return t0;
 }
 
+/** The live-connection series as the API's `/metrics` answers them: `sse`, `ws`, `notice`, `recheck`. */
+async function liveMetrics(): Promise<Record<string, number>> {
+  const res = await a.app.inject({ url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  const out: Record<string, number> = {};
+  for (const m of res.body.matchAll(
+    /^geointel_live_(?:connections|ended_total)\{(?:kind|path)="(\w+)"\} (\d+)$/gm,
+  ))
+    out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** Scrapes until the series match (a socket's server side may register or close a moment after the client). */
+async function expectLiveMetrics(want: Record<string, number>): Promise<void> {
+  const until = Date.now() + NOTICE_CEILING_MS;
+  let got = await liveMetrics();
+  while (Object.entries(want).some(([k, v]) => got[k] !== v) && Date.now() < until) {
+    await sleep(20);
+    got = await liveMetrics();
+  }
+  expect(got).toMatchObject(want);
+}
+
 const lastEvent = (s: SseClient) => s.events[s.events.length - 1];
 
 function expectRevokedSse(s: SseClient, reason: string): void {
@@ -207,6 +232,7 @@ describe('revoking a token ends its open streams', () => {
     const bystander = openSse(a.http, '/v1/streams/all', bearer(other));
     expect(await Promise.all([sse.status, cookieSse.status, bystander.status])).toEqual([200, 200, 200]);
     const ws = await openWs(a.ws, bearer(viewer));
+    await expectLiveMetrics({ sse: 3, ws: 1, notice: 0, recheck: 0 });
 
     const t0 = await revokeThrough(a, 'rv-viewer-1');
     const [sseAt, cookieAt, wsClose] = await Promise.all([
@@ -222,6 +248,8 @@ describe('revoking a token ends its open streams', () => {
     expect(wsClose).toMatchObject({ code: WS_CLOSE_REVOKED, reason: 'token_revoked' });
     for (const ms of [latencies['token.sse']!, latencies['token.sessionSse']!, latencies['token.ws']!])
       expect(ms).toBeLessThan(NOTICE_CEILING_MS);
+    // The bystander is left; the three ended by the notice.
+    await expectLiveMetrics({ sse: 1, ws: 0, notice: 3, recheck: 0 });
 
     // The bystander's stream is live: it gets the records stored now; the revoked streams got nothing more.
     const before = sse.events.length;
@@ -234,6 +262,8 @@ describe('revoking a token ends its open streams', () => {
     expect(bystander.isEnded()).toBe(false);
     expect(sse.events).toHaveLength(before);
     bystander.close();
+    // A stream closed by its client is unregistered, and counts as no revocation.
+    await expectLiveMetrics({ sse: 0, ws: 0, notice: 3 });
 
     // The revoked token's new requests: 401 on a route, an SSE stream, a WebSocket upgrade, and its session.
     const res = await a.app.inject({ url: '/v1/records', headers: bearer(viewer) });
@@ -298,6 +328,7 @@ describe('a missed notice: the re-check ends the stream within its interval', ()
     const onA = openSse(a.http, '/v1/streams/all', cred.headers);
     expect(await Promise.all([onC.status, onA.status])).toEqual([200, 200]);
     const ws = await openWs(c.ws, cred.headers);
+    const before = await liveMetrics();
     const t0 = Date.now();
     await suppressed(viewer, cred.id);
     const [sseAt, wsClose] = await Promise.all([
@@ -311,6 +342,8 @@ describe('a missed notice: the re-check ends the stream within its interval', ()
     expect(wsClose, name).toMatchObject({ code: WS_CLOSE_REVOKED, reason });
     expect(latencies[`${key}.sse`]).toBeLessThan(RECHECK_CEILING_MS);
     expect(latencies[`${key}.ws`]).toBeLessThan(RECHECK_CEILING_MS);
+    // C's re-check ended both, and no notice did.
+    await expectLiveMetrics({ recheck: before.recheck! + 2, notice: before.notice! });
     // No notice went out: A still streams (a request to it now is refused all the same).
     await sleep(2 * SHORT_RECHECK_MS);
     expect(onA.isEnded()).toBe(false);

@@ -413,6 +413,42 @@ describe('the subscription stream', () => {
       expect(client.got.map((g) => g.storyId)).not.toContain(q2.storyId);
   });
 
+  it('the topic stream resumes from `?lastEventId=` as from the header (docs/streams.md), the header winning', async () => {
+    const a = recordOf('lithium-us', 'st-qa');
+    const c = recordOf('rare-earth-cn', 'st-qc');
+    await runtime.stores.records.put([a, c]);
+    const ids = new Map(
+      (await runtime.stores.records.readStream('all', '0', 100)).map((e) => [e.record.storyId, e.id]),
+    );
+    const open = (query: string, header?: string) => {
+      const got: string[] = [];
+      const es = new EventSource(`${base}/v1/streams/all${query}`, {
+        fetch: (input, init) =>
+          fetch(input, {
+            ...init,
+            headers: {
+              ...(init?.headers as Record<string, string>),
+              ...auth('viewer'),
+              ...(header ? { 'Last-Event-ID': header } : {}),
+            },
+          }),
+      });
+      es.addEventListener('record', (e) => got.push(JSON.parse((e as MessageEvent).data).storyId));
+      closers.push(() => es.close());
+      return got;
+    };
+    const byQuery = open(`?lastEventId=${ids.get(a.storyId)}`);
+    const headerWins = open('?lastEventId=0-0', ids.get(a.storyId));
+    await waitFor('the record after a', () => byQuery.includes(c.storyId), 10_000, 10);
+    await waitFor('the record after a (header)', () => headerWins.includes(c.storyId), 10_000, 10);
+    expect(byQuery).not.toContain(a.storyId);
+    expect(headerWins).not.toContain(a.storyId);
+    const bad = await fetch(`${base}/v1/streams/all?lastEventId=${'9'.repeat(65)}`, {
+      headers: auth('viewer'),
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers 404 for an unknown subscription and 400 for a malformed id, before streaming', async () => {
     const missing = await fetch(`${base}/v1/streams/subscriptions/sub_doesnotexist`, {
       headers: auth('viewer'),

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { createSmtpTransport, type MailTransport } from '../../src/mail/transport.js';
 import { buildDigest, type Digest } from '../../src/pipeline/digest/index.js';
 import { digestMessageId, unsubscribeLink, unsubscribeSignature } from '../../src/pipeline/mail/compose.js';
+import { createMetrics, type Metrics } from '../../src/runtime/metrics.js';
 import { connect } from '../../src/runtime/redis.js';
 import { createRedisMailStore, type MailStore } from '../../src/store/mail.js';
 import { createRedisTokenStore } from '../../src/store/tokens.js';
@@ -33,6 +34,18 @@ let sink: SmtpSink;
 let store: MailStore;
 let digest: Digest;
 let transport: MailTransport | null = null;
+let metrics: Metrics;
+
+/** `geointel_mail_messages_total` by outcome, as scraped (outcomes not counted yet absent). */
+async function mailed(): Promise<Record<string, number>> {
+  const text = await metrics.registry.getSingleMetricAsString('geointel_mail_messages_total');
+  return Object.fromEntries(
+    [...text.matchAll(/^geointel_mail_messages_total\{outcome="(\w+)"\} (\d+)$/gm)].map((m) => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+}
 
 function config(over: Partial<AppConfig['mail']> = {}, to = ['staff@example.org']) {
   return {
@@ -64,6 +77,7 @@ function deps(cfg: ReturnType<typeof config>, final = true): MailWorkerDeps {
     },
     edition: async (date) => (date === DATE ? { digest: { ...digest, issue: 12 }, final } : null),
     config: cfg,
+    metrics,
     log,
   };
 }
@@ -78,6 +92,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   store = createRedisMailStore({ redis, prefix: `t-mail-${randomUUID().slice(0, 8)}` });
+  metrics = createMetrics();
   sink.messages.length = 0;
   sink.deferred.clear();
   sink.refused.clear();
@@ -143,6 +158,7 @@ describe('the e-mailed digest', () => {
     const second = await sendDigestMail(deps(cfg), DATE);
     expect(first.sent).toBe(2);
     expect(second).toMatchObject({ sent: 0, skipped: 2 });
+    expect(await mailed()).toEqual({ sent: 2, skipped: 2 });
     expect(sink.messages).toHaveLength(2);
     expect(new Set(sink.messages.map((m) => m.parsed.messageId)).size).toBe(2);
   });
@@ -153,9 +169,12 @@ describe('the e-mailed digest', () => {
     sink.refused.add('gone@example.org');
     await expect(sendDigestMail(deps(cfg), DATE)).rejects.toMatchObject({ code: 'MAIL_UNAVAILABLE' });
     expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['ok@example.org']);
+    // The deferred and the refused address both failed; only the deferred one is tried again.
+    expect(await mailed()).toEqual({ sent: 1, failed: 2 });
     sink.deferred.clear();
     const retry = await sendDigestMail(deps(cfg), DATE);
     expect(retry).toMatchObject({ sent: 1, skipped: 2 });
+    expect(await mailed()).toEqual({ sent: 2, failed: 2, skipped: 2 });
     expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['ok@example.org', 'later@example.org']);
   });
 
@@ -164,6 +183,8 @@ describe('the e-mailed digest', () => {
     expect(await store.unsubscribe('default', 'Leave@Example.org')).toBe(true);
     await sendDigestMail(deps(cfg), DATE);
     expect(sink.messages.map((m) => m.envelopeTo[0])).toEqual(['stay@example.org']);
+    // An unsubscribed address is no message: not even skipped.
+    expect(await mailed()).toEqual({ sent: 1 });
     expect(await sendDigestMail(deps(cfg), '2023-10-07')).toMatchObject({ nothing: true, sent: 0 });
     // A list of a topic with nothing that day gets no mail.
     const quiet = config(
@@ -253,6 +274,15 @@ describe('a deliver worker killed mid-send', () => {
       expect(ids[0]).toBe(digestMessageId(date, 'default', 'staff@example.org', 'bulletin@geointel.example'));
       expect(job.returnvalue).toMatchObject({ date, sent: 1 });
       expect(await client.stores.mail.sent(date, 'default', ['staff@example.org'])).toEqual([ids[0]]);
+      // The second worker's own /metrics (its METRICS_PORT): the message it sent; the other outcomes at 0.
+      const port = second.logs.find((l) => l.msg === 'worker started')?.metricsPort as number;
+      const scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const [outcome, n] of [
+        ['sent', 1],
+        ['failed', 0],
+        ['skipped', 0],
+      ] as const)
+        expect(scraped).toContain(`geointel_mail_messages_total{outcome="${outcome}"} ${n}\n`);
       console.info(
         `mail: kill -9 while the server held the message → completed by another worker ${Date.now() - t0} ms later; the sink saw ${ids.length} message(s), 1 Message-ID`,
       );

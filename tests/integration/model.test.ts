@@ -5,6 +5,9 @@
  * decided items are decided as the editors would, while fewer than 2 % of the dev set's decisions move;
  * `model restore` goes back; `rules test` lists the items gained and lost.
  *
+ * The process worker counts every item it classifies in `geointel_classified_total{topic, decided_by}`: the
+ * counts of a job equal the decisions the classify stage gives those items, and the records stored.
+ *
  * Fixture: tests/fixtures/model/editor-decisions.json (two editorial preferences the lexicons do not share,
  * and near neighbours written for this test).
  */
@@ -21,6 +24,7 @@ import { command as rulesCommand } from '../../src/cli/commands/rules.js';
 import { ConfigError } from '../../src/config/load.js';
 import type { SourceEntry } from '../../src/config/sources-schema.js';
 import { classifyItemDetailed, compileTaxonomy, sourcePriorOf } from '../../src/pipeline/classify/index.js';
+import { classDecision } from '../../src/pipeline/ingest.js';
 import { createScorer, type ModelScorer } from '../../src/pipeline/model/scorer.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
 import { loadBaseline } from '../../src/runtime/model.js';
@@ -106,6 +110,50 @@ function decide(
     ...(source ? { source: sourcePriorOf(source) } : {}),
   }).classification;
   return c.relevant && c.topic ? c.topic : 'off-topic';
+}
+
+/** `geointel_classified_total` of the runtime's registry: `<topic> <decided_by>` → items. */
+async function classifiedCounts(): Promise<Map<string, number>> {
+  const { values } = await runtime.metrics.classified.get();
+  return new Map(values.map((v) => [`${v.labels.topic} ${v.labels.decided_by}`, v.value]));
+}
+
+/**
+ * Runs `processed` (one process job of the neighbours) and checks what it added to `geointel_classified_total`:
+ * one count per item, the decisions the classify stage gives them with `model` (exactly), and the classes of
+ * the records stored (`got`). Returns the counts added.
+ */
+async function expectClassifiedCounts(
+  model: ModelScorer,
+  processed: () => Promise<string[]>,
+): Promise<Map<string, number>> {
+  const before = await classifiedCounts();
+  const got = await processed();
+  const after = await classifiedCounts();
+  const added = new Map<string, number>();
+  for (const [k, n] of after) if (n !== (before.get(k) ?? 0)) added.set(k, n - (before.get(k) ?? 0));
+  const expected = new Map<string, number>();
+  for (const n of fixture.neighbours) {
+    const d = classDecision(
+      classifyItemDetailed({ id: 'x', title: n.title, summary: n.summary }, taxonomy, {
+        model,
+        source: sourcePriorOf(sourceEntry),
+      }),
+      sourceEntry.topicHints,
+    );
+    const k = `${d.topic} ${d.by}`;
+    expected.set(k, (expected.get(k) ?? 0) + 1);
+  }
+  expect(Object.fromEntries(added)).toEqual(Object.fromEntries(expected));
+  const byTopic = (m: Map<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const [k, n] of m) out[k.split(' ')[0]!] = (out[k.split(' ')[0]!] ?? 0) + n;
+    return out;
+  };
+  const stored: Record<string, number> = {};
+  for (const g of got) stored[g] = (stored[g] ?? 0) + 1;
+  expect(byTopic(added)).toEqual(stored);
+  return added;
 }
 
 let version = '';
@@ -216,8 +264,12 @@ describe('geointel model train, promote, restore', () => {
   });
 
   it('an unpromoted model is not used by the process worker', async () => {
-    await processItems('neighbours-1', neighbourItems('n1'));
-    const got = await Promise.all(fixture.neighbours.map((_, i) => decisionOf(`n1-${i}`)));
+    let got: string[] = [];
+    await expectClassifiedCounts(loadBaseline(config), async () => {
+      await processItems('neighbours-1', neighbourItems('n1'));
+      got = await Promise.all(fixture.neighbours.map((_, i) => decisionOf(`n1-${i}`)));
+      return got;
+    });
     // Exactly the baseline's decisions; and not the editors' where the baseline differs from them.
     expect(got).toEqual(baselineDecisions);
     const differing = fixture.neighbours.filter((n, i) => baselineDecisions[i] !== n.label);
@@ -228,8 +280,15 @@ describe('geointel model train, promote, restore', () => {
     const p = await cli(modelCommand, ['promote', version]);
     expect(p.code, p.err).toBe(0);
     expect(JSON.parse(p.out)).toEqual({ active: version, previous: null, changed: true });
-    await processItems('neighbours-2', neighbourItems('n2'));
-    const got = await Promise.all(fixture.neighbours.map((_, i) => decisionOf(`n2-${i}`)));
+    let got: string[] = [];
+    const added = await expectClassifiedCounts(
+      createScorer(await runtime.stores.models.get(version)),
+      async () => {
+        await processItems('neighbours-2', neighbourItems('n2'));
+        got = await Promise.all(fixture.neighbours.map((_, i) => decisionOf(`n2-${i}`)));
+        return got;
+      },
+    );
     const needed = fixture.neighbours.map((n, i) => baselineDecisions[i] !== n.label);
     const fixed = fixture.neighbours.filter((n, i) => needed[i] && got[i] === n.label).length;
     const broken = fixture.neighbours.filter((n, i) => !needed[i] && got[i] !== n.label).length;
@@ -238,6 +297,10 @@ describe('geointel model train, promote, restore', () => {
     );
     expect(fixed / needed.filter(Boolean).length).toBeGreaterThanOrEqual(0.8);
     expect(broken).toBe(0);
+    // The promoted model overturned the lexicon's answer for most of the items it moved.
+    const byModel = [...added].filter(([k]) => k.endsWith(' model')).reduce((sum, [, n]) => sum + n, 0);
+    console.log(`geointel_classified_total added by the job: ${JSON.stringify(Object.fromEntries(added))}`);
+    expect(byModel).toBeGreaterThanOrEqual(fixed / 2);
     // The trained version's own texts were never in the neighbours (held out).
     const trainedTitles = new Set([...fixture.decided, ...fixture.merged].map((d) => d.title));
     expect(fixture.neighbours.filter((n) => trainedTitles.has(n.title))).toEqual([]);

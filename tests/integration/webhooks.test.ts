@@ -109,6 +109,16 @@ const webhooksSettled = (rt: Runtime) =>
     10_000,
   );
 
+/** `geointel_webhook_deliveries_total` by outcome and the attempts the duration histogram saw, as scraped. */
+async function attemptMetrics(rt: Runtime): Promise<Record<string, number>> {
+  const text = await rt.metrics.registry.metrics();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^geointel_webhook_deliveries_total\{outcome="(\w+)"\} (\d+)$/gm))
+    out[m[1]!] = Number(m[2]);
+  out.timed = Number(/^geointel_webhook_delivery_seconds_count (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return out;
+}
+
 const delivered = (rt: Runtime, id: string) =>
   waitFor(
     `a recorded success of ${id}`,
@@ -172,6 +182,8 @@ describe('deliveries', () => {
     expect(job.attemptsMade).toBe(3);
     expect(job.returnvalue).toMatchObject({ status: 'delivered', httpStatus: 200, attempt: 3 });
     expect(await rt.stores.subscriptions.isDelivered(sub.id, lithium.storyId)).toBe(true);
+    // The deliver process's metrics: one count and one duration per attempt.
+    expect(await attemptMetrics(rt)).toEqual({ delivered: 1, failed: 2, gave_up: 0, timed: 3 });
 
     // Backoff from webhooks.backoffMs (200 ms, doubling, ±25 %).
     const gaps = [hits[1]!.at - hits[0]!.at, hits[2]!.at - hits[1]!.at];
@@ -191,6 +203,7 @@ describe('deliveries', () => {
     const logBefore = await rt.stores.subscriptions.deliveries(sub.id, 50);
     const data = (await rt.queues.deliver.getJob(jobId))!.data;
     const entriesBefore = rt.webhookFanout!.stats().entries;
+    const metricsBefore = await attemptMetrics(rt);
 
     // Completed jobs removed, so the fan-out adds them anew; then it reads the stream from its start again.
     await rt.queues.deliver.clean(0, 1_000, 'completed');
@@ -213,6 +226,8 @@ describe('deliveries', () => {
     await settled([rt.queues.deliver], 10_000);
     expect(receiver.hits('/three')).toHaveLength(before);
     expect(await rt.stores.subscriptions.deliveries(sub.id, 50)).toEqual(logBefore);
+    // Jobs that send nothing count nothing.
+    expect(await attemptMetrics(rt)).toEqual(metricsBefore);
   });
 
   it('each record goes to the active subscriptions whose filter matches it, and only those created before it', async () => {
@@ -264,6 +279,7 @@ describe('deliveries', () => {
     receiver.route('/p/gone', () => 410);
     const moved = await subscribe(rt, '/p/redirect', { text: 'Port Hardy' });
     const gone = await subscribe(rt, '/p/gone', { text: 'Port Hardy' });
+    const before = await attemptMetrics(rt);
     const quake = recordOf('quake-ca', t);
     await rt.stores.records.put([quake]);
     for (const [s, code] of [
@@ -288,6 +304,11 @@ describe('deliveries', () => {
     expect(receiver.hits('/p/redirect')).toHaveLength(1);
     expect(receiver.hits('/p/gone')).toHaveLength(1);
     expect(receiver.hits('/p/target')).toHaveLength(0);
+    // A permanent failure gives up at its first attempt (the quake also goes to /m/quake meanwhile: delivered).
+    const after = await attemptMetrics(rt);
+    const delta = (k: string) => after[k]! - before[k]!;
+    expect([delta('gave_up'), delta('failed')]).toEqual([2, 0]);
+    expect(delta('timed')).toBe(delta('gave_up') + delta('failed') + delta('delivered'));
   });
 });
 
@@ -388,6 +409,7 @@ describe('SSRF: receivers are checked like fetched URLs', () => {
     expect(entries.map((e) => [e.status, e.errorCode, e.httpStatus, e.final])).toEqual([
       ['failed', 'SSRF_BLOCKED', null, true],
     ]);
+    expect(await attemptMetrics(rt)).toEqual({ delivered: 0, failed: 0, gave_up: 1, timed: 1 });
     expect(receiver.hits('/ssrf-late')).toHaveLength(0);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The live-connection registry of src/api/live-auth.ts without Redis (no subscriber, in-memory stores): which
  * connections a revocation notice ends and with what reason, untracking, the re-check (one lookup per distinct
- * credential; a session whose token was revoked is destroyed; a failed lookup ends nothing), and the notice's
- * wire format (src/store/revocations.ts).
+ * credential; a session whose token was revoked is destroyed; a failed lookup ends nothing), the metrics it keeps
+ * (`geointel_live_connections{kind}`, `geointel_live_ended_total{path}`), and the notice's wire format
+ * (src/store/revocations.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { AuthStores, Credential } from '../../src/api/auth.js';
 import { createLiveConnections } from '../../src/api/live-auth.js';
 import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
 import { parseRevocation, revocationMessage } from '../../src/store/revocations.js';
 import { hashSessionId, type SessionInfo } from '../../src/store/sessions.js';
 import { hashToken, type TokenInfo } from '../../src/store/tokens.js';
@@ -137,6 +139,40 @@ describe('the re-check', () => {
     expect(got.ended).toEqual([]);
     expect(live.stats().connections).toBe(4);
     await live.close();
+  });
+});
+
+describe('metrics', () => {
+  it('the gauge follows registrations by kind; the counter, what ended them and how; close empties the gauge', async () => {
+    const { stores } = fakeStores({ validTokens: [T1], sessions: { s1: T1 } });
+    const metrics = createMetrics();
+    const series = async () => {
+      const out: Record<string, number> = {};
+      for (const v of (await metrics.liveConnections.get()).values) out[String(v.labels.kind)] = v.value;
+      for (const v of (await metrics.liveEnded.get()).values) out[String(v.labels.path)] = v.value;
+      return out;
+    };
+    const live = createLiveConnections({ stores, prefix: 'p', log, recheckMs: 600_000, metrics });
+    // Published at 0 from the start.
+    expect(await series()).toEqual({ sse: 0, ws: 0, notice: 0, recheck: 0 });
+    const noop = () => undefined;
+    live.track(CREDS.bearer1!, noop, 'sse');
+    const untrack = live.track(CREDS.session1!, noop, 'sse');
+    live.track(CREDS.bearer2!, noop, 'sse');
+    live.track(CREDS.session2!, noop); // the WebSocket grant's call: no kind
+    expect(await series()).toEqual({ sse: 3, ws: 1, notice: 0, recheck: 0 });
+    untrack();
+    untrack();
+    expect(await series()).toEqual({ sse: 2, ws: 1, notice: 0, recheck: 0 });
+    // T2 revoked: the notice path if heard, else the re-check.
+    expect(live.apply({ kind: 'token', hash: T2 })).toBe(2);
+    expect(await series()).toEqual({ sse: 1, ws: 0, notice: 2, recheck: 0 });
+    live.track(CREDS.bearer2!, noop, 'sse');
+    expect(await live.recheck()).toBe(1);
+    expect(await series()).toEqual({ sse: 1, ws: 0, notice: 2, recheck: 1 });
+    expect(live.stats()).toMatchObject({ connections: 1, byKind: { sse: 1, ws: 0 } });
+    await live.close();
+    expect(await series()).toEqual({ sse: 0, ws: 0, notice: 2, recheck: 1 });
   });
 });
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRepositoryTaxonomy } from '../../src/bench/classify.js';
 import { readLabelled } from '../../src/bench/label-eval.js';
 import { classifyItemDetailed } from '../../src/pipeline/classify/index.js';
+import { classDecision } from '../../src/pipeline/ingest.js';
 import { combineDecision, describeDecision } from '../../src/pipeline/model/combine.js';
 import { parseDataFile, trainingItemsOf } from '../../src/pipeline/model/dataset.js';
 import { type DecisionEntry, decidedItems, labelsFromAudit } from '../../src/pipeline/model/decisions.js';
@@ -492,6 +493,46 @@ describe('the classify stage with a model', () => {
     );
     expect(quake.explanation.decidedBy).toBe('event');
     expect(quake.explanation.model).toBeUndefined();
+  });
+
+  it('the decider the process worker counts (classDecision): alike with or without a model for a rule', () => {
+    const water = {
+      id: '1',
+      title: 'Groundwater depletion in the North China Plain',
+      summary: 'Wells and aquifers.',
+    };
+    const quake = {
+      id: 'q',
+      title: 'M 6.4 - 20 km S of Somewhere',
+      geo: { lat: 1, lon: 2, magnitude: 6.4, eventType: 'earthquake' as const },
+    };
+    const topic = classifyItemDetailed(water, taxonomy).classification.topic as string;
+    const hints = [topic];
+    const agency = { publishes: 'agency' as const, topicHints: hints };
+    const cases = [
+      { name: 'the lexicon alone', item: water, opts: {}, hints: undefined, by: 'lexicon' },
+      { name: 'topicHints, no model', item: water, opts: { source: agency }, hints, by: 'rule' },
+      { name: 'topicHints, a model', item: water, opts: { source: agency, model }, hints, by: 'rule' },
+      { name: 'an event rule, no model', item: quake, opts: {}, hints: undefined, by: 'rule' },
+      { name: 'an event rule, a model', item: quake, opts: { model }, hints: undefined, by: 'rule' },
+    ];
+    for (const c of cases) {
+      const d = classifyItemDetailed(c.item, taxonomy, c.opts);
+      const cls = d.classification;
+      expect(classDecision(d, c.hints), c.name).toEqual({
+        topic: cls.relevant && cls.topic ? cls.topic : 'off-topic',
+        by: c.by,
+      });
+    }
+    // With a model: its verdict says who decided (an event item's, which it never sees: the rule).
+    const deciders = new Set<string>();
+    for (const d of dev.slice(0, 200)) {
+      const r = classifyItemDetailed(d, taxonomy, { model });
+      const by = classDecision(r).by;
+      expect(by, d.id).toBe(r.explanation.model?.by ?? (r.explanation.decidedBy === 'event' ? 'rule' : '?'));
+      deciders.add(by);
+    }
+    expect([...deciders]).toEqual(expect.arrayContaining(['lexicon', 'model']));
   });
 
   it('when the model decides, the evidence and the explanation name its features', () => {

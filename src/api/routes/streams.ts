@@ -11,7 +11,7 @@ import type { ApiContext } from '../context.js';
 import { errorBody } from '../errors.js';
 import { trackSse, WS_CLOSE_REVOKED } from '../live-auth.js';
 import { COMMON_ERRORS, errors, topicIdSchema } from '../schemas.js';
-import type { StreamRelay } from '../stream-relay.js';
+import { lastEventIdOf, type StreamRelay } from '../stream-relay.js';
 import type { WebSocketGrant } from '../ws.js';
 
 export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: StreamRelay): void {
@@ -36,6 +36,17 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: Strea
           },
           required: ['topic'],
         },
+        querystring: {
+          type: 'object',
+          properties: {
+            lastEventId: {
+              type: 'string',
+              maxLength: 64,
+              description: 'resume after this stream id on a first connection (the header wins)',
+            },
+          },
+          additionalProperties: false,
+        },
         headers: {
           type: 'object',
           properties: { 'last-event-id': { type: 'string', maxLength: 64 } },
@@ -50,9 +61,8 @@ export function streamRoutes(app: FastifyInstance, ctx: ApiContext, relay: Strea
     async (request, reply: FastifyReply) => {
       const { topic } = request.params;
       if (!topics.has(topic)) throw new GeoError('NOT_FOUND', 'no such topic');
-      const last = request.headers['last-event-id'];
       reply.hijack();
-      const stream = relay.serveSse(request.raw, reply.raw, topic, typeof last === 'string' ? last : null);
+      const stream = relay.serveSse(request.raw, reply.raw, topic, lastEventIdOf(request.raw));
       trackSse(ctx.live, credentialOf(request), reply.raw, stream);
     },
   );
@@ -98,7 +108,7 @@ export function webSocketAuthorizer(ctx: ApiContext, stores: AuthStores) {
     const holder = await upgradeHolder(stores, req);
     if (!holder || !allows(holder.auth.role, 'viewer')) return false;
     return {
-      opened: (close) => ctx.live.track(holder.credential, (reason) => close(WS_CLOSE_REVOKED, reason)),
+      opened: (close) => ctx.live.track(holder.credential, (reason) => close(WS_CLOSE_REVOKED, reason), 'ws'),
     };
   };
 }
