@@ -343,11 +343,9 @@ interface Got {
   storyId?: string;
 }
 
-/** An `eventsource` client of a subscription stream with the viewer token; resolves once open. */
-async function follow(id: string, lastEventId?: string) {
-  const got: Got[] = [];
-  let opens = 0;
-  const es = new EventSource(`${base}/v1/streams/subscriptions/${id}`, {
+/** An `eventsource` client of `path` with the viewer token (and a first `Last-Event-ID`), closed after the test. */
+function eventSource(path: string, lastEventId?: string): EventSource {
+  const es = new EventSource(`${base}${path}`, {
     fetch: (input, init) =>
       fetch(input, {
         ...init,
@@ -358,6 +356,15 @@ async function follow(id: string, lastEventId?: string) {
         },
       }),
   });
+  closers.push(() => es.close());
+  return es;
+}
+
+/** A client of a subscription stream with the viewer token; resolves once open. */
+async function follow(id: string, lastEventId?: string) {
+  const got: Got[] = [];
+  let opens = 0;
+  const es = eventSource(`/v1/streams/subscriptions/${id}`, lastEventId);
   for (const type of ['record', 'resync'])
     es.addEventListener(type, (e) => {
       const m = e as MessageEvent & { data: string };
@@ -368,7 +375,6 @@ async function follow(id: string, lastEventId?: string) {
       });
     });
   es.addEventListener('open', () => opens++);
-  closers.push(() => es.close());
   await waitFor('the stream to open', () => opens > 0, 5_000, 10);
   return { es, got };
 }
@@ -422,19 +428,9 @@ describe('the subscription stream', () => {
     );
     const open = (query: string, header?: string) => {
       const got: string[] = [];
-      const es = new EventSource(`${base}/v1/streams/all${query}`, {
-        fetch: (input, init) =>
-          fetch(input, {
-            ...init,
-            headers: {
-              ...(init?.headers as Record<string, string>),
-              ...auth('viewer'),
-              ...(header ? { 'Last-Event-ID': header } : {}),
-            },
-          }),
-      });
-      es.addEventListener('record', (e) => got.push(JSON.parse((e as MessageEvent).data).storyId));
-      closers.push(() => es.close());
+      eventSource(`/v1/streams/all${query}`, header).addEventListener('record', (e) =>
+        got.push(JSON.parse((e as MessageEvent).data).storyId),
+      );
       return got;
     };
     const byQuery = open(`?lastEventId=${ids.get(a.storyId)}`);
