@@ -7,6 +7,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createStoryIndex, type StoryIndex } from '../pipeline/dedupe/index.js';
+import { mulberry32 } from '../pipeline/random.js';
 import type { Item } from '../pipeline/types.js';
 
 const SYL = 'ka ro mi te su la ne vo pi da ge lu sa to ri me na ko be zu fa ti mo ha ye wa'.split(' ');
@@ -29,17 +30,6 @@ function word(k: number): string {
   return w;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function zipf(r: () => number): number {
   const u = r();
   let lo = 0;
@@ -53,7 +43,7 @@ function zipf(r: () => number): number {
 }
 
 function original(i: number, seed: number): Item {
-  const r = rng(seed * 2654435761 + i);
+  const r = mulberry32(seed * 2654435761 + i);
   const n = 6 + Math.floor(r() * 7);
   const words: string[] = [];
   for (let k = 0; k < n; k++) words.push(word(zipf(r)));
@@ -68,7 +58,7 @@ function original(i: number, seed: number): Item {
 /** Item number `i` of a deterministic synthetic stream; every 12th is a duplicate of an earlier item. */
 export function syntheticItem(i: number, seed = 1): Item {
   if (i < 12 || i % 12 !== 0) return original(i, seed);
-  const r = rng(seed * 40503 + i);
+  const r = mulberry32(seed * 40503 + i);
   let j = Math.floor(r() * i);
   if (j >= 12 && j % 12 === 0) j--; // a re-post of an original, never of another re-post
   const src = original(j, seed);

@@ -20,6 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { hashId } from '../pipeline/normalize/identity.js';
+import { mulberry32 } from '../pipeline/random.js';
 import type { RecordFilter } from '../pipeline/search/record-filter.js';
 import { textTokens } from '../pipeline/search/tokens.js';
 import type { DigestRecord } from '../pipeline/types.js';
@@ -41,17 +42,6 @@ const COMMON = (
 ).split(' ');
 const STOP = 'the of and in to a for on with by from is that as'.split(' ');
 const SYL = 'ka ro mi te su la ne vo pi da ge lu sa to ri me na ko be zu fa ti mo ha ye wa'.split(' ');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function zipfSampler(size: number): (r: () => number) => number {
   const cdf = new Float64Array(size);
@@ -87,7 +77,7 @@ function enWord(k: number): string {
 
 /** Chinese-like word k: 2–4 Han characters picked deterministically from the 3 500 commonest code points. */
 function zhWord(k: number): string {
-  const r = rng(k * 7919 + 17);
+  const r = mulberry32(k * 7919 + 17);
   const n = 2 + Math.floor(r() * 3);
   let w = '';
   for (let i = 0; i < n; i++) w += String.fromCodePoint(0x4e00 + Math.floor(r() * 3_500));
@@ -108,7 +98,7 @@ function words(r: () => number, n: number, zh: boolean): string {
 
 /** Stored item number i of `total` (every 12th a later item of an earlier story). */
 export function benchRecord(i: number, total: number): DigestRecord {
-  const r = rng(i * 2654435761 + 1);
+  const r = mulberry32(i * 2654435761 + 1);
   const dupOf = i >= 12 && i % 12 === 0 ? Math.floor(r() * i) : -1;
   // Ids as the normalise stage makes them (21 characters); a story's id is its first item's.
   const story = hashId('bench', String(dupOf >= 0 && dupOf % 12 !== 0 ? dupOf : i));

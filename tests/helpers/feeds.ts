@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { mulberry32 } from '../../src/pipeline/random.js';
 import { ROOT } from './cli.js';
 
 /** Host of the article links (never fetched: links identify articles, feeds are served on 127.0.0.1). */
@@ -61,17 +62,8 @@ const TERMS = [
 ];
 const SYLLABLES = [...'bdfghklmnprstvzjwc'].flatMap((c) => [...'aeiou'].map((v) => c + v));
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, src/pipeline/random.ts). */
+export const prng = mulberry32;
 
 /** Made-up place names, unique within one plan (and in their first five letters: dedupe stems cut there). */
 function namer(rnd: () => number): () => string {

@@ -5,6 +5,7 @@
  * only orders the folds).
  */
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../random.js';
 import { DEFAULT_FEATURES, type FeatureConfig, featuresOf, type LexiconEvidence } from './features.js';
 import { fitSoftmax, type Sample } from './logistic.js';
 import { createScorer, type ModelScorer } from './scorer.js';
@@ -59,18 +60,6 @@ export const classesOf = (topics: readonly string[]) => [
   OFF_TOPIC_CLASS,
   ...topics.filter((t) => t !== OFF_TOPIC_CLASS),
 ];
-
-/** mulberry32: a small seeded PRNG (the labelled sets' draws use it too). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function samplesOf(items: readonly TrainingItem[], classes: readonly string[], s: TrainSettings): Sample[] {
   const cfg = s.features ?? DEFAULT_FEATURES;
