@@ -209,6 +209,12 @@ describe('the stored form', () => {
     expect(() => validateModelFile({ ...good, format: 'x' })).toThrow(/format/);
     expect(() => validateModelFile({ ...good, classes: ['marine', 'off-topic'] })).toThrow(/off-topic/);
     expect(() => validateModelFile({ ...good, version: 'a b' })).toThrow(/version/);
+    expect(() => validateModelFile({ ...good, combine: { ...good.combine, offTopicBelow: 2 } })).toThrow(
+      /combine\.offTopicBelow/,
+    );
+    // A model stored before the silent-lexicon rule existed is still a model (the rule is off for it).
+    const { offTopicBelow: _older, ...olderRule } = good.combine;
+    expect(validateModelFile({ ...good, combine: olderRule }).combine.offTopicBelow).toBeUndefined();
     expect(() =>
       decodeModel({ ...good, weights: { ...good.weights, count: good.weights.count + 1 } }),
     ).toThrow(/weights/);
@@ -309,6 +315,61 @@ describe('combining the lexicon and the model', () => {
     expect(d.topic).toBe(topic);
     expect(d.by).toBe(by);
     expect(describeDecision(d, lex, s, 'v')).toMatch(by === 'rule' ? /not asked/ : /model v/);
+  });
+
+  // Rule 3 (offTopicBelow): the lexicon's silence gives way when the model finds off-topic unlikely.
+  const s3 = { ...s, offTopicBelow: 0.4 };
+  const silent: Array<
+    [string, Parameters<typeof combineDecision>[0], number[], string | null, string, RegExp]
+  > = [
+    [
+      'silent lexicon, off-topic unlikely: the model’s section',
+      { topic: null, decidedBy: 'lexicon' },
+      [0.3, 0.45, 0.25],
+      'basic-geology',
+      'model',
+      /off-topic is only 0\.3 \(< 0\.4\)/,
+    ],
+    [
+      'silent lexicon, off-topic at the threshold: off-topic stands',
+      { topic: null, decidedBy: 'lexicon' },
+      [0.4, 0.35, 0.25],
+      null,
+      'lexicon',
+      /prefers|agrees/,
+    ],
+    [
+      'silent lexicon, off-topic unlikely yet the most probable class: off-topic stands',
+      { topic: null, decidedBy: 'lexicon' },
+      [0.34, 0.33, 0.33],
+      null,
+      'lexicon',
+      /agrees/,
+    ],
+    [
+      'the lexicon’s section is not given up to the rule (it is for silence only)',
+      { topic: 'marine', decidedBy: 'lexicon' },
+      [0.2, 0.5, 0.3],
+      'marine',
+      'lexicon',
+      /below the margin/,
+    ],
+    [
+      'a title veto still wins',
+      { topic: null, decidedBy: 'veto' },
+      [0.05, 0.9, 0.05],
+      null,
+      'rule',
+      /not asked/,
+    ],
+  ];
+  it.each(silent)('%s', (_name, lex, probs, topic, by, words) => {
+    const d = combineDecision(lex, probs, cls, s3);
+    expect(d.topic).toBe(topic);
+    expect(d.by).toBe(by);
+    expect(describeDecision(d, lex, s3, 'v')).toMatch(words);
+    // Without the setting (models stored before it) the lexicon's silence stands as it did.
+    if (by === 'model') expect(combineDecision(lex, probs, cls, s).topic).toBeNull();
   });
 });
 

@@ -6,10 +6,14 @@
  * 2. Otherwise the lexicon's answer (a topic, or off-topic) stands unless the model's most probable class
  *    differs from it, has probability ≥ `minProbability`, and is ≥ `margin` more probable than the lexicon's
  *    answer under the model; then the model's class is the decision.
+ * 3. When the lexicon found no section (its answer is off-topic, no rule) and the model's most probable class is
+ *    a section while off-topic has probability < `offTopicBelow`, that section is the decision: a lexicon that
+ *    is silent has not said the item is off-topic, only that none of its words appear, and the model reading
+ *    the same words thinks off-topic unlikely.
  *
- * So the model overturns the lexicon only when it is confident and clearly disagrees; the lexicon keeps every
- * decision the model has no firm view on. Both numbers travel with the model (`combine` in its file), so a
- * promoted version brings the rule it was measured with. Pure.
+ * So the model overturns the lexicon's words only when it is confident and clearly disagrees, and its silence
+ * when the model doubts that the item is off-topic; the lexicon keeps every other decision. The numbers travel
+ * with the model (`combine` in its file), so a promoted version brings the rule it was measured with. Pure.
  */
 import type { CombineSettings } from './serialize.js';
 import { OFF_TOPIC_CLASS } from './serialize.js';
@@ -69,7 +73,10 @@ export function combineDecision(
   const pLex = l >= 0 ? (probs[l] as number) : 0;
   const modelClass = classes[best] as string;
   const overrides =
-    modelClass !== lexClass && pBest >= settings.minProbability && pBest - pLex >= settings.margin;
+    modelClass !== lexClass &&
+    ((pBest >= settings.minProbability && pBest - pLex >= settings.margin) ||
+      // Rule 3: the lexicon is silent (off-topic) and the model finds off-topic unlikely; pLex is P(off-topic).
+      (lex.topic === null && pLex < (settings.offTopicBelow ?? 0)));
   return {
     topic: overrides ? (modelClass === OFF_TOPIC_CLASS ? null : modelClass) : lex.topic,
     by: overrides ? 'model' : 'lexicon',
@@ -90,8 +97,12 @@ export function describeDecision(
   const lexClass = lex.topic ?? OFF_TOPIC_CLASS;
   const p = round(d.probability ?? 0);
   const pl = round(d.lexiconProbability ?? 0);
-  if (d.by === 'model')
+  if (d.by === 'model') {
+    const confident = p >= settings.minProbability && p - pl >= settings.margin;
+    if (!confident)
+      return `model ${version}: ${d.modelClass} ${p}; the lexicon found no section and off-topic is only ${pl} (< ${settings.offTopicBelow ?? 0})`;
     return `model ${version}: ${d.modelClass} ${p} over the lexicon's ${lexClass} ${pl} (margin ≥ ${settings.margin})`;
+  }
   if (d.modelClass === lexClass) return `model ${version} agrees: ${lexClass} ${pl}`;
   return `model ${version} prefers ${d.modelClass} ${p} to ${lexClass} ${pl}: below the margin ${settings.margin} or the probability ${settings.minProbability}, the lexicon stands`;
 }

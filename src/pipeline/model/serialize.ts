@@ -21,9 +21,15 @@ export interface CombineSettings {
   margin: number;
   /** …and its own class has at least this probability. */
   minProbability: number;
+  /**
+   * When the lexicon found no section and the model gives off-topic less than this probability, the model's most
+   * probable section is the decision (the lexicon's silence is weaker evidence than its words). Absent or 0: off
+   * (models stored before it existed keep the rule they were measured with).
+   */
+  offTopicBelow?: number;
 }
 
-export const DEFAULT_COMBINE: CombineSettings = { margin: 0.3, minProbability: 0.6 };
+export const DEFAULT_COMBINE: CombineSettings = { margin: 0.3, minProbability: 0.6, offTopicBelow: 0.4 };
 
 /** Where a model came from and how good it was when it was made. */
 export interface ModelManifest {
@@ -152,6 +158,9 @@ export function validateModelFile(x: unknown): ModelFile {
   if (!w || !Array.isArray(w.scale) || w.scale.length !== m.classes.length) throw bad('weights.scale');
   if (typeof w.rows !== 'string' || typeof w.values !== 'string') throw bad('weights');
   if (!m.combine || typeof m.combine.margin !== 'number') throw bad('combine');
+  const below = m.combine.offTopicBelow;
+  if (below !== undefined && (typeof below !== 'number' || below < 0 || below > 1))
+    throw bad('combine.offTopicBelow must be a number from 0 to 1');
   if (!m.manifest || typeof m.manifest !== 'object') throw bad('manifest');
   return m as ModelFile;
 }
