@@ -43,19 +43,29 @@ export function createScorer(raw: unknown): ModelScorer {
   const C = dense.classes;
   const Q = dense.q;
   const cfg = file.features;
-  // Running sums of one scoring call (reused: score is synchronous), and the buckets it read, so that an
-  // explanation of the item just scored need not extract its features a third time.
+  // Running sums of one scoring call (reused: score is synchronous). Scoring keeps nothing else: most items are
+  // never explained, so an explanation collects the buckets it needs in a pass of its own.
   const text = new Float64Array(C);
   const lex = new Float64Array(C);
   let n = 0;
-  let seen = new Int32Array(1024);
-  const lexSeen: Array<[number, number]> = [];
   let last: ModelInput | undefined;
   let lastProbs: Float64Array = new Float64Array(C);
   const sink: FeatureSink = {
     text(bucket) {
       const row = bucket * C;
       for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (Q[row + c] as number);
+      n++;
+    },
+    lexicon(bucket, value) {
+      const row = bucket * C;
+      for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
+    },
+  };
+  // The buckets of one item, for explanations: text buckets (repeats kept) and lexicon buckets with values.
+  let seen = new Int32Array(1024);
+  const lexSeen: Array<[number, number]> = [];
+  const collect: FeatureSink = {
+    text(bucket) {
       if (n === seen.length) {
         const grown = new Int32Array(n * 2);
         grown.set(seen);
@@ -64,8 +74,6 @@ export function createScorer(raw: unknown): ModelScorer {
       seen[n++] = bucket;
     },
     lexicon(bucket, value) {
-      const row = bucket * C;
-      for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
       lexSeen.push([bucket, value]);
     },
   };
@@ -73,7 +81,6 @@ export function createScorer(raw: unknown): ModelScorer {
     text.fill(0);
     lex.fill(0);
     n = 0;
-    lexSeen.length = 0;
     extractFeatures(input, cfg, sink);
     const z = new Float64Array(C);
     const scale = n > 0 ? 1 / Math.sqrt(n) : 0;
@@ -101,8 +108,11 @@ export function createScorer(raw: unknown): ModelScorer {
         return (Q[row + c] as number) * (dense.scale[c] as number) - mean / C;
       };
       const probs = input === last ? lastProbs : score(input);
-      // Pass 1 (the buckets score just read, sorted so that repeats are runs): each distinct bucket's value
-      // and push; the best few per class.
+      // Pass 1 (the item's buckets, sorted so that repeats are runs): each distinct bucket's value and push; the
+      // best few per class.
+      n = 0;
+      lexSeen.length = 0;
+      extractFeatures(input, cfg, collect);
       const nText = n;
       const scale = nText > 0 ? 1 / Math.sqrt(nText) : 1;
       const sorted = seen.slice(0, nText).sort();
