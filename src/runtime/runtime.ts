@@ -71,6 +71,11 @@ export interface RuntimeTimings {
   concurrency: Record<QueueName, number>;
   /** How long a process job waits for its article pages. */
   articleDeadlineMs: number;
+  /**
+   * Multiplier of every retry's backoff delay (a `Retry-After` is kept as given). 1 in service; tests that must
+   * see a job's retries through shrink it instead of waiting out the production pacing.
+   */
+  backoffScale: number;
 }
 
 /** Timings from config `queue` (GEOINTEL_QUEUE_* variables). */
@@ -89,6 +94,7 @@ export function timingsOf(q: Config['app']['queue']): RuntimeTimings {
       translate: q.translateConcurrency,
     },
     articleDeadlineMs: q.articleDeadlineMs,
+    backoffScale: 1,
   };
 }
 
@@ -381,7 +387,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       settings: {
         // Webhook jobs name their own base delay (webhooks.backoffMs); the others double from 2 s.
         backoffStrategy: (attempts, _type, err, job) =>
-          retryDelay(attempts, err, Math.random, backoffBaseOf(job)),
+          retryDelay(attempts, err, Math.random, backoffBaseOf(job) * timings.backoffScale),
       },
     };
     if ('url' in opts.redis) Object.assign(wopts.connection as object, urlConnection(opts.redis.url));

@@ -631,7 +631,8 @@ describe('a failing backend leaves a visible note and the workers go on (chat co
     });
     runtime = await startRuntime(
       { ...config, sources: config.sources.filter((s) => s.id === 'survey-en') },
-      { timings: { concurrency: { translate: 4 } } },
+      // The translate jobs' backoff (5 s, then 10 s) at a tenth: the retries are seen through in ≈ 2 s.
+      { timings: { concurrency: { translate: 4 }, backoffScale: 0.1 } },
     );
   });
 
