@@ -44,37 +44,52 @@ export function createScorer(raw: unknown): ModelScorer {
   const Q = dense.q;
   const cfg = file.features;
   // Running sums of one scoring call (reused: score is synchronous). Scoring keeps nothing else: most items are
-  // never explained, so an explanation collects the buckets it needs in a pass of its own.
+  // never explained, so an explanation reads the item again, first for its buckets, then for the names of the
+  // best few. One sink serves the three passes (`mode`), so the feature extractor's calls into it have one
+  // target whichever pass runs.
   const text = new Float64Array(C);
   const lex = new Float64Array(C);
   let n = 0;
   let last: ModelInput | undefined;
   let lastProbs: Float64Array = new Float64Array(C);
-  const sink: FeatureSink = {
-    text(bucket) {
-      const row = bucket * C;
-      for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (Q[row + c] as number);
-      n++;
-    },
-    lexicon(bucket, value) {
-      const row = bucket * C;
-      for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
-    },
-  };
-  // The buckets of one item, for explanations: text buckets (repeats kept) and lexicon buckets with values.
+  const SCORE = 0;
+  const COLLECT = 1;
+  const NAME = 2;
+  let mode = SCORE;
+  // COLLECT: the item's text buckets (repeats kept) and lexicon buckets with their values.
   let seen = new Int32Array(1024);
   const lexSeen: Array<[number, number]> = [];
-  const collect: FeatureSink = {
-    text(bucket) {
-      if (n === seen.length) {
-        const grown = new Int32Array(n * 2);
-        grown.set(seen);
-        seen = grown;
+  // NAME: each wanted feature's bucket and value (`nameScale`: the text features' 1/√n); the wanted buckets are
+  // marked in `marked` (one stable test function, cleared after each explanation).
+  const named = new Map<string, { bucket: number; value: number }>();
+  let nameScale = 1;
+  const marked = new Uint8Array(2 ** cfg.hashBits);
+  const isMarked = (bucket: number) => marked[bucket] === 1;
+  const sink: FeatureSink = {
+    text(bucket, name) {
+      if (mode === SCORE) {
+        const row = bucket * C;
+        for (let c = 0; c < C; c++) text[c] = (text[c] as number) + (Q[row + c] as number);
+        n++;
+      } else if (mode === COLLECT) {
+        if (n === seen.length) {
+          const grown = new Int32Array(n * 2);
+          grown.set(seen);
+          seen = grown;
+        }
+        seen[n++] = bucket;
+      } else if (name !== undefined) {
+        const f = named.get(name) ?? { bucket, value: 0 };
+        f.value += nameScale;
+        named.set(name, f);
       }
-      seen[n++] = bucket;
     },
-    lexicon(bucket, value) {
-      lexSeen.push([bucket, value]);
+    lexicon(bucket, value, name) {
+      if (mode === SCORE) {
+        const row = bucket * C;
+        for (let c = 0; c < C; c++) lex[c] = (lex[c] as number) + value * (Q[row + c] as number);
+      } else if (mode === COLLECT) lexSeen.push([bucket, value]);
+      else if (name !== undefined) named.set(name, { bucket, value });
     },
   };
   const score = (input: ModelInput): Float64Array => {
@@ -112,50 +127,59 @@ export function createScorer(raw: unknown): ModelScorer {
       // best few per class.
       n = 0;
       lexSeen.length = 0;
-      extractFeatures(input, cfg, collect);
+      mode = COLLECT;
+      try {
+        extractFeatures(input, cfg, sink);
+      } finally {
+        mode = SCORE;
+      }
       const nText = n;
       const scale = nText > 0 ? 1 / Math.sqrt(nText) : 1;
-      const sorted = seen.slice(0, nText).sort();
-      const distinct: Array<[number, number]> = [...lexSeen];
-      for (let i = 0; i < nText; ) {
-        const b = sorted[i] as number;
-        let j = i + 1;
-        while (j < nText && sorted[j] === b) j++;
-        distinct.push([b, (j - i) * scale]);
-        i = j;
-      }
+      // In place: `seen` is scratch, and repeats of a bucket become one run.
+      const sorted = seen.subarray(0, nText).sort();
       const best = new Set<number>();
+      const kb = new Int32Array(top);
+      const kw = new Float64Array(top);
       for (const cls of wanted) {
         const c = file.classes.indexOf(cls);
         if (c < 0) continue;
-        const kept: Array<[number, number]> = [];
-        for (const [bucket, v] of distinct) {
+        // The best `top` (bucket, weight) so far, heaviest first, the earlier first among equals.
+        let len = 0;
+        const consider = (bucket: number, v: number) => {
           const w = v * push(bucket, c);
-          if (w <= 0 || (kept.length === top && w <= (kept[top - 1] as [number, number])[1])) continue;
-          kept.push([bucket, w]);
-          kept.sort((x, y) => y[1] - x[1]);
-          if (kept.length > top) kept.pop();
+          if (w <= 0 || (len === top && w <= (kw[top - 1] as number))) return;
+          let at = len < top ? len : top - 1;
+          while (at > 0 && (kw[at - 1] as number) < w) {
+            kb[at] = kb[at - 1] as number;
+            kw[at] = kw[at - 1] as number;
+            at--;
+          }
+          kb[at] = bucket;
+          kw[at] = w;
+          if (len < top) len++;
+        };
+        // Lexicon features first, then each distinct text bucket in bucket order with its value (count × 1/√n).
+        for (const [bucket, v] of lexSeen) consider(bucket, v);
+        for (let i = 0; i < nText; ) {
+          const b = sorted[i] as number;
+          let j = i + 1;
+          while (j < nText && sorted[j] === b) j++;
+          consider(b, (j - i) * scale);
+          i = j;
         }
-        for (const [bucket] of kept) best.add(bucket);
+        for (let k = 0; k < len; k++) best.add(kb[k] as number);
       }
       // Pass 2: the names of those buckets only (a bucket two features share shows both).
-      const named = new Map<string, { bucket: number; value: number }>();
-      extractFeatures(
-        input,
-        cfg,
-        {
-          text(bucket, name) {
-            if (name === undefined) return;
-            const f = named.get(name) ?? { bucket, value: 0 };
-            f.value += scale;
-            named.set(name, f);
-          },
-          lexicon(bucket, value, name) {
-            if (name !== undefined) named.set(name, { bucket, value });
-          },
-        },
-        (bucket) => best.has(bucket),
-      );
+      named.clear();
+      nameScale = scale;
+      mode = NAME;
+      for (const b of best) marked[b] = 1;
+      try {
+        extractFeatures(input, cfg, sink, isMarked);
+      } finally {
+        mode = SCORE;
+        for (const b of best) marked[b] = 0;
+      }
       const out: Record<string, FeatureWeight[]> = {};
       for (const cls of wanted) {
         const c = file.classes.indexOf(cls);
