@@ -52,8 +52,9 @@ Options:
               "runnerUp"; the language's "prior" (the declared languages that weighed, and by how much);
               "model": the learned model's verdict — version, who decided (rule: an event rule, a title
               veto or the source's topicHints, the model not asked; lexicon: the model agreed or was not
-              sure enough; model: it overturned the lexicon), the lexicon's answer, the probability of each
-              class, and the features (words w:, title words t:, bigrams b:, character n-grams c:, Chinese
+              sure enough; model: it overturned the lexicon, or placed an item the lexicon found no section
+              for while it gave off-topic < combine.offTopicBelow), the lexicon's answer, the probability of
+              each class, and the features (words w:, title words t:, bigrams b:, character n-grams c:, Chinese
               characters z:/z1:, lexicon evidence lex:) that weighed most for the final class.
   --model     FILE: a model file (geointel.model/1, e.g. models/baseline-v1.json); none: the lexicons alone.
               Default: config model.baseline while model.enabled (this command reads no Redis, so a version
