@@ -5,10 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { whenReady } from '../../src/api/redis-ready.js';
 import { type Config, loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { ROLES } from '../../src/runtime/queues.js';
+import { connect } from '../../src/runtime/redis.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
+import { createRedisTokenStore, type TokenRole, type TokenStore } from '../../src/store/tokens.js';
 import { ROOT } from './cli.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -85,4 +89,25 @@ export async function cleanup(runtime: Runtime): Promise<void> {
     if (keys.length) await r.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * What an API test needs beside the runtime: a producer connection to its Redis (answering), the token store, and
+ * one token per role, named `<label>-<role>`, written into `token`.
+ */
+export async function apiAccess(
+  runtime: Runtime,
+  label: string,
+  token: Record<TokenRole, string>,
+): Promise<{ redis: Redis; tokens: TokenStore }> {
+  const redis = connect(
+    runtime.redisTarget,
+    'producer',
+    createLogger({ level: process.env.TEST_LOG ?? 'silent' }),
+  );
+  if (!(await whenReady(redis, 5_000))) throw new Error('Redis did not answer');
+  const tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
+  for (const role of ['viewer', 'editor', 'admin'] as const)
+    token[role] = (await tokens.create(`${label}-${role}`, role)).token;
+  return { redis, tokens };
 }

@@ -6,15 +6,13 @@
  */
 import type { Redis } from 'ioredis';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { type CaptureServer, demoSources, startCaptureServer } from '../../src/demo/capture-server.js';
 import { createLogger } from '../../src/log.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRedisTokenStore, type TokenRole } from '../../src/store/tokens.js';
+import type { TokenRole } from '../../src/store/tokens.js';
 import { FEEDS } from '../unit/dedupe-fixture-items.js';
-import { baseConfig, cleanup, fetchNow, startRuntime, withPrefix } from './runtime.js';
+import { apiAccess, baseConfig, cleanup, fetchNow, startRuntime, withPrefix } from './runtime.js';
 
 export interface WebStack {
   server: CaptureServer;
@@ -48,12 +46,8 @@ export async function startWebStack(opts: { intake?: boolean } = {}): Promise<We
       runtime,
       runtime.sources().map((s) => s.id),
     );
-  const redis = connect(runtime.redisTarget, 'producer', log);
-  if (!(await whenReady(redis, 5_000))) throw new Error('Redis did not answer');
-  const tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
   const token = { viewer: '', editor: '', admin: '' } as Record<TokenRole, string>;
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`web-${role}`, role)).token;
+  const { redis, tokens } = await apiAccess(runtime, 'web', token);
   const app = await buildApi({ runtime, log, tokens, redis });
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

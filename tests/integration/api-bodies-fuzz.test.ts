@@ -17,12 +17,10 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRedisTokenStore, type TokenRole, type TokenStore } from '../../src/store/tokens.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import type { TokenRole, TokenStore } from '../../src/store/tokens.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { dayRecords } from '../unit/digest-fixture-records.js';
 
 const NOW = Date.parse('2023-10-06T12:00:00Z');
@@ -68,11 +66,7 @@ const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 
 beforeAll(async () => {
   runtime = await startRuntime(withPrefix(baseConfig()), { roles: [], now: () => NOW });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`fuzz-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 'fuzz', token));
   const day = dayRecords();
   await runtime.stores.records.put(day);
   storyIds = day.map((r) => r.storyId);

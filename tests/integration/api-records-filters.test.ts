@@ -8,14 +8,12 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRedisRecordStore } from '../../src/store/redis-records.js';
-import { createRedisTokenStore, type TokenRole } from '../../src/store/tokens.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import type { TokenRole, TokenStore } from '../../src/store/tokens.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -27,6 +25,7 @@ const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 let clock = NOW;
 let runtime: Runtime;
 let redis: Redis;
+let tokens: TokenStore;
 let app: ApiInstance;
 const token: Record<TokenRole, string> = { viewer: '', editor: '', admin: '' };
 
@@ -98,11 +97,7 @@ const ordered = (rs: DigestRecord[]) =>
 
 beforeAll(async () => {
   runtime = await startRuntime(withPrefix(baseConfig()), { roles: [], now: () => clock });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  const tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`filters-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 'filters', token));
   const outcomes = await runtime.stores.records.put(stories);
   expect(outcomes.filter((o) => o === 'emitted')).toHaveLength(stories.filter((r) => r.relevant).length);
   // A later item of a story (a duplicate) changes no list and no count.

@@ -222,6 +222,30 @@ function expectRevokedSse(s: SseClient, reason: string): void {
   expect(lastEvent(s)).toEqual({ event: 'revoked', data: JSON.stringify({ reason }) });
 }
 
+/**
+ * Waits for an SSE stream and a WebSocket to end after `t0`, records both latencies as `<key>.sse` and `<key>.ws`,
+ * and checks that both ended for `reason` within `ceilingMs` (the notice's, unless said).
+ */
+async function expectPairEnded(
+  key: string,
+  t0: number,
+  sse: SseClient,
+  ws: WsClient,
+  reason: string,
+  ceilingMs = NOTICE_CEILING_MS,
+) {
+  const [sseAt, wsClose] = await Promise.all([
+    within(sse.ended, ceilingMs, Number.NaN),
+    within(ws.closed, ceilingMs, { code: 0, reason: 'still open', at: Number.NaN }),
+  ]);
+  latencies[`${key}.sse`] = sseAt - t0;
+  latencies[`${key}.ws`] = wsClose.at - t0;
+  expectRevokedSse(sse, reason);
+  expect(wsClose, key).toMatchObject({ code: WS_CLOSE_REVOKED, reason });
+  expect(latencies[`${key}.sse`]).toBeLessThan(ceilingMs);
+  expect(latencies[`${key}.ws`]).toBeLessThan(ceilingMs);
+}
+
 describe('revoking a token ends its open streams', () => {
   it('SSE, WebSocket and a session stream of a viewer token end at once; a bystander goes on; new requests 401', async () => {
     const { token: viewer } = await tokens.create('rv-viewer-1', 'viewer');
@@ -282,17 +306,8 @@ describe('revoking a token ends its open streams', () => {
     expect(await sse.status).toBe(200);
     const ws = await openWs(b.ws, bearer(viewer));
     const t0 = await revokeThrough(a, 'rv-viewer-2');
-    const [sseAt, wsClose] = await Promise.all([
-      within(sse.ended, NOTICE_CEILING_MS, Number.NaN),
-      within(ws.closed, NOTICE_CEILING_MS, { code: 0, reason: 'still open', at: Number.NaN }),
-    ]);
-    latencies['crossInstance.sse'] = sseAt - t0;
-    latencies['crossInstance.ws'] = wsClose.at - t0;
-    expectRevokedSse(sse, 'token_revoked');
-    expect(wsClose).toMatchObject({ code: WS_CLOSE_REVOKED, reason: 'token_revoked' });
-    // B re-checks only every 10 minutes: the notice ended these.
-    expect(latencies['crossInstance.sse']).toBeLessThan(NOTICE_CEILING_MS);
-    expect(latencies['crossInstance.ws']).toBeLessThan(NOTICE_CEILING_MS);
+    // B re-checks only every 10 minutes: within the ceiling, the notice ended these.
+    await expectPairEnded('crossInstance', t0, sse, ws, 'token_revoked');
     expect((await b.app.inject({ url: '/v1/records', headers: bearer(viewer) })).statusCode).toBe(401);
   });
 });
@@ -319,7 +334,7 @@ describe('a missed notice: the re-check ends the stream within its interval', ()
     },
   ];
 
-  it.each(cases)('$name', async ({ name, reason, open, suppressed }) => {
+  it.each(cases)('$name', async ({ reason, open, suppressed }) => {
     const holder = `rv-missed-${reason}`;
     const { token: viewer } = await tokens.create(holder, 'viewer');
     const cred = (await open(viewer)) as { headers: Record<string, string>; id?: string };
@@ -331,17 +346,8 @@ describe('a missed notice: the re-check ends the stream within its interval', ()
     const before = await liveMetrics();
     const t0 = Date.now();
     await suppressed(viewer, cred.id);
-    const [sseAt, wsClose] = await Promise.all([
-      within(onC.ended, RECHECK_CEILING_MS, Number.NaN),
-      within(ws.closed, RECHECK_CEILING_MS, { code: 0, reason: 'still open', at: Number.NaN }),
-    ]);
     const key = reason === 'token_revoked' ? 'missedNotice.token' : 'missedNotice.session';
-    latencies[`${key}.sse`] = sseAt - t0;
-    latencies[`${key}.ws`] = wsClose.at - t0;
-    expectRevokedSse(onC, reason);
-    expect(wsClose, name).toMatchObject({ code: WS_CLOSE_REVOKED, reason });
-    expect(latencies[`${key}.sse`]).toBeLessThan(RECHECK_CEILING_MS);
-    expect(latencies[`${key}.ws`]).toBeLessThan(RECHECK_CEILING_MS);
+    await expectPairEnded(key, t0, onC, ws, reason, RECHECK_CEILING_MS);
     // C's re-check ended both, and no notice did.
     await expectLiveMetrics({ recheck: before.recheck! + 2, notice: before.notice! });
     // No notice went out: A still streams (a request to it now is refused all the same).
@@ -390,16 +396,7 @@ describe('signing out ends the session’s open streams', () => {
       headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
     });
     expect(out.statusCode).toBe(204);
-    const [sseAt, wsClose] = await Promise.all([
-      within(sse.ended, NOTICE_CEILING_MS, Number.NaN),
-      within(ws.closed, NOTICE_CEILING_MS, { code: 0, reason: 'still open', at: Number.NaN }),
-    ]);
-    latencies['logout.sse'] = sseAt - t0;
-    latencies['logout.ws'] = wsClose.at - t0;
-    expectRevokedSse(sse, 'session_ended');
-    expect(wsClose).toMatchObject({ code: WS_CLOSE_REVOKED, reason: 'session_ended' });
-    expect(latencies['logout.sse']).toBeLessThan(NOTICE_CEILING_MS);
-    expect(latencies['logout.ws']).toBeLessThan(NOTICE_CEILING_MS);
+    await expectPairEnded('logout', t0, sse, ws, 'session_ended');
     await sleep(200);
     expect(other.isEnded()).toBe(false);
     expect((await a.app.inject({ url: '/v1/records', headers: { cookie: kept.cookie } })).statusCode).toBe(

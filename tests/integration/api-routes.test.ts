@@ -7,15 +7,13 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import { buildDigest, CSP, renderDigest, selectionOptions } from '../../src/pipeline/digest/index.js';
 import { createKeywords } from '../../src/pipeline/digest/keywords.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRedisTokenStore, type TokenRole, type TokenStore } from '../../src/store/tokens.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import type { TokenRole, TokenStore } from '../../src/store/tokens.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { dayRecords } from '../unit/digest-fixture-records.js';
 
 const NOW = Date.parse('2023-10-06T12:00:00Z');
@@ -42,11 +40,7 @@ function tiedRecords(base: DigestRecord): DigestRecord[] {
 
 beforeAll(async () => {
   runtime = await startRuntime(withPrefix(baseConfig()), { roles: [], now: () => NOW });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`test-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 'test', token));
   // The token the matrix's DELETE /v1/tokens/:name revokes (the admin's call must go all the way through).
   await tokens.create('matrix-victim', 'viewer');
   const day = dayRecords();

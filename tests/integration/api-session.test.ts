@@ -12,14 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
 import { STATE_CHANGING } from '../../src/api/auth.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger, MAX_FIELD, MAX_LINE } from '../../src/log.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRedisAuditStore } from '../../src/store/audit.js';
 import { hashSessionId } from '../../src/store/sessions.js';
-import { createRedisTokenStore, hashToken, type TokenRole, type TokenStore } from '../../src/store/tokens.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import { hashToken, type TokenRole, type TokenStore } from '../../src/store/tokens.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { dayRecords } from '../unit/digest-fixture-records.js';
 
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -37,11 +35,7 @@ const token: Record<TokenRole, string> = { viewer: '', editor: '', admin: '' };
 
 beforeAll(async () => {
   runtime = await startRuntime(withPrefix(baseConfig()), { roles: [] });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`s-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 's', token));
   expect(await runtime.stores.records.put(dayRecords())).toContain('emitted');
   app = await buildApi({ runtime, log, tokens, redis, now: () => Date.now() + skew });
   base = await app.listen({ port: 0, host: '127.0.0.1' });

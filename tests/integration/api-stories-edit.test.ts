@@ -8,16 +8,14 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRedisAuditStore } from '../../src/store/audit.js';
 import { createRedisRecordStore } from '../../src/store/redis-records.js';
 import { createRedisStoryEdits } from '../../src/store/story-edits.js';
-import { createRedisTokenStore, type TokenRole } from '../../src/store/tokens.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import type { TokenRole, TokenStore } from '../../src/store/tokens.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 
 const HOUR = 3_600_000;
 // The current hour, not a fixed date: count buckets expire at absolute times on Redis's own clock
@@ -27,6 +25,7 @@ const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 
 let runtime: Runtime;
 let redis: Redis;
+let tokens: TokenStore;
 let app: ApiInstance;
 const token: Record<TokenRole, string> = { viewer: '', editor: '', admin: '' };
 
@@ -62,11 +61,7 @@ function item(
 
 beforeAll(async () => {
   runtime = await startRuntime(withPrefix(baseConfig()), { roles: [], now: () => NOW });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  const tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`edit-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 'edit', token));
   app = await buildApi({ runtime, log, tokens, redis, now: () => NOW });
 });
 

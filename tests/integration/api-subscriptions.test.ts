@@ -10,21 +10,20 @@ import { EventSource } from 'eventsource';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiInstance, buildApi } from '../../src/api/app.js';
-import { whenReady } from '../../src/api/redis-ready.js';
 import { createLogger } from '../../src/log.js';
 import type { DigestRecord } from '../../src/pipeline/types.js';
-import { connect } from '../../src/runtime/redis.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRedisAuditStore } from '../../src/store/audit.js';
-import { createRedisTokenStore, type TokenRole } from '../../src/store/tokens.js';
+import type { TokenRole, TokenStore } from '../../src/store/tokens.js';
 import { waitFor } from '../helpers/queue.js';
-import { baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
+import { apiAccess, baseConfig, cleanup, startRuntime, withPrefix } from '../helpers/runtime.js';
 import { recordOf } from '../helpers/subscription-records.js';
 
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 
 let runtime: Runtime;
 let redis: Redis;
+let tokens: TokenStore;
 let app: ApiInstance;
 let base = '';
 const token: Record<TokenRole, string> = { viewer: '', editor: '', admin: '' };
@@ -35,11 +34,7 @@ beforeAll(async () => {
   // The receivers of these tests are never called; 127.0.0.1 is allowed like in a test deployment.
   const config = { ...c, app: { ...c.app, fetch: { ...c.app.fetch, allowPrivate: ['127.0.0.1/32'] } } };
   runtime = await startRuntime(config, { roles: [] });
-  redis = connect(runtime.redisTarget, 'producer', log);
-  expect(await whenReady(redis, 5_000)).toBe(true);
-  const tokens = createRedisTokenStore({ redis, prefix: runtime.keys.prefix });
-  for (const role of ['viewer', 'editor', 'admin'] as const)
-    token[role] = (await tokens.create(`subs-${role}`, role)).token;
+  ({ redis, tokens } = await apiAccess(runtime, 'subs', token));
   app = await buildApi({ runtime, log, tokens, redis });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
