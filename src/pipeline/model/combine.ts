@@ -39,6 +39,8 @@ export interface CombinedDecision {
   probability?: number;
   /** The model's probability of the lexicon's answer (absent when a rule decided). */
   lexiconProbability?: number;
+  /** The model decided by rule 3 only: the lexicon found no section and off-topic was below `offTopicBelow`. */
+  silence?: true;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -72,17 +74,18 @@ export function combineDecision(
   // A topic the model does not know (added to the taxonomy after training) counts as probability 0.
   const pLex = l >= 0 ? (probs[l] as number) : 0;
   const modelClass = classes[best] as string;
-  const overrides =
-    modelClass !== lexClass &&
-    ((pBest >= settings.minProbability && pBest - pLex >= settings.margin) ||
-      // Rule 3: the lexicon is silent (off-topic) and the model finds off-topic unlikely; pLex is P(off-topic).
-      (lex.topic === null && pLex < (settings.offTopicBelow ?? 0)));
+  const differs = modelClass !== lexClass;
+  const confident = differs && pBest >= settings.minProbability && pBest - pLex >= settings.margin;
+  // Rule 3: the lexicon is silent (off-topic) and the model finds off-topic unlikely; pLex is P(off-topic).
+  const silence = differs && !confident && lex.topic === null && pLex < (settings.offTopicBelow ?? 0);
+  const overrides = confident || silence;
   return {
     topic: overrides ? (modelClass === OFF_TOPIC_CLASS ? null : modelClass) : lex.topic,
     by: overrides ? 'model' : 'lexicon',
     modelClass,
     probability: pBest,
     lexiconProbability: pLex,
+    ...(silence ? { silence: true as const } : {}),
   };
 }
 
@@ -97,12 +100,10 @@ export function describeDecision(
   const lexClass = lex.topic ?? OFF_TOPIC_CLASS;
   const p = round(d.probability ?? 0);
   const pl = round(d.lexiconProbability ?? 0);
-  if (d.by === 'model') {
-    const confident = p >= settings.minProbability && p - pl >= settings.margin;
-    if (!confident)
-      return `model ${version}: ${d.modelClass} ${p}; the lexicon found no section and off-topic is only ${pl} (< ${settings.offTopicBelow ?? 0})`;
+  if (d.by === 'model' && d.silence)
+    return `model ${version}: ${d.modelClass} ${p}; the lexicon found no section and off-topic is only ${pl} (< ${settings.offTopicBelow ?? 0})`;
+  if (d.by === 'model')
     return `model ${version}: ${d.modelClass} ${p} over the lexicon's ${lexClass} ${pl} (margin ≥ ${settings.margin})`;
-  }
   if (d.modelClass === lexClass) return `model ${version} agrees: ${lexClass} ${pl}`;
   return `model ${version} prefers ${d.modelClass} ${p} to ${lexClass} ${pl}: below the margin ${settings.margin} or the probability ${settings.minProbability}, the lexicon stands`;
 }
